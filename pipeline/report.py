@@ -1,0 +1,54 @@
+"""Results tables: this run's Part A numbers beside the lecture's published ones."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .io import read_json, write_json, write_text
+
+# The lecture's own loss log (train, val), labelled as the lecture's wherever shown.
+LECTURE = {
+    "bad_init": {"train": 2.1245, "val": 2.1682},
+    "scaled_logits": {"train": 2.07, "val": 2.13},
+    "fixed_tanh": {"train": 2.0356, "val": 2.1027},
+    "kaiming": {"train": 2.0377, "val": 2.1070},
+    "batchnorm": {"train": 2.0668, "val": 2.1048},
+    "batchnorm_running": {"train": 2.0674, "val": 2.1057},
+}
+LECTURE_INITIAL_LOSS = {"bad_init": 27.8817}  # printed at step 0 in the lecture
+
+
+def _fmt(v, digits: int = 4) -> str:
+    return "—" if v is None else f"{v:.{digits}f}"
+
+
+def results_table(metrics_paths: list[str | Path], json_out: str | Path, md_out: str | Path) -> list[dict]:
+    rows = []
+    for p in metrics_paths:
+        m = read_json(p)
+        lec = LECTURE.get(m["experiment"], {})
+        rows.append({
+            "experiment": m["experiment"], "n_params": m["n_params"], "steps": m["steps"],
+            "initial_loss": m["initial_loss"], "expected_initial_loss": m["expected_initial_loss"],
+            "train_loss": m["train_loss"], "val_loss": m["val_loss"], "test_loss": m["test_loss"],
+            "lecture_train_loss": lec.get("train"), "lecture_val_loss": lec.get("val"),
+            "val_minus_lecture": None if m["val_loss"] is None or "val" not in lec else m["val_loss"] - lec["val"],
+            "train_seconds": m["train_seconds"], "diverged": m["diverged"],
+        })
+    write_json(json_out, {"rows": rows, "lecture_source": "the lecture's printed loss log"})
+    lines = [
+        "| variant | params | initial loss | train | val | test | lecture train | lecture val | val − lecture |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in rows:
+        diff = r["val_minus_lecture"]
+        lines.append(f"| `{r['experiment']}` | {r['n_params']:,} | {_fmt(r['initial_loss'])} | "
+                     f"{_fmt(r['train_loss'])} | {_fmt(r['val_loss'])} | {_fmt(r['test_loss'])} | "
+                     f"{_fmt(r['lecture_train_loss'])} | {_fmt(r['lecture_val_loss'])} | "
+                     f"{'—' if diff is None else f'{diff:+.4f}'} |")
+    expected = rows[0]["expected_initial_loss"] if rows else None
+    lines.append("")
+    lines.append(f"Expected initial loss of a uniform prediction: −ln(1/27) = {_fmt(expected)}. "
+                 "Lecture columns are the lecture's published numbers.")
+    write_text(md_out, "\n".join(lines) + "\n")
+    return rows

@@ -1,0 +1,295 @@
+"""The training loop, as the lecture writes it, and the run directory it fills.
+
+One generator draws the initial parameters and then every minibatch; plain SGD with
+a step decay. A run directory holds:
+
+  config.json     the resolved experiment spec (+ its hash)
+  metrics.json    losses, parameter count, steps, seed, timings, versions, data sha256
+  history.npz     log10 minibatch loss per step; for deep nets the update:data ratios
+  probes.npz      the tensors the figures histogram (at init, and after the last step)
+  samples.txt     names sampled from the trained model
+  checkpoint.pt   the trained parameters and buffers
+
+Every file is written atomically. Long runs save a resumable state every
+`checkpoint_every` steps (in .resume/, removed once the run completes): a resumed run
+ends with exactly the numbers of an uninterrupted one on CPU.
+"""
+
+from __future__ import annotations
+
+import math
+import platform
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from . import diagnostics as dg
+from .config import spec_hash
+from .data import Dataset, load_dataset
+from .io import atomic_path, write_json, write_text
+from .models import DeepMLP, MLP, build_model, loss_fn, set_buffers
+
+
+class DivergenceError(RuntimeError):
+    """The loss became NaN or inf."""
+
+
+def lr_at(spec: dict, step: int) -> float:
+    decay = spec["lr_decay_step"]
+    return spec["lr"] if decay is None or step < decay else spec["lr_decayed"]
+
+
+def first_nonfinite(named: list[tuple[str, torch.Tensor]]) -> str | None:
+    for name, t in named:
+        if t is not None and not torch.isfinite(t).all():
+            return name
+    return None
+
+
+class Progress:
+    """A tqdm bar in a terminal; short lines (about 20 per run) in Snakemake logs."""
+
+    def __init__(self, name: str, total: int, start: int = 0, stream=None):
+        self.name, self.total = name, total
+        self.stream = stream or sys.stderr
+        self.bar = None
+        self.t0 = time.perf_counter()
+        self.start = start
+        self.every = max(1, total // 20)
+        if self.stream.isatty():
+            from tqdm import tqdm
+            self.bar = tqdm(total=total, initial=start, desc=name, unit="step", file=self.stream,
+                            dynamic_ncols=True, smoothing=0.05)
+
+    def update(self, step: int, loss: float) -> None:
+        if self.bar is not None:
+            self.bar.update(1)
+            if step % 500 == 0:
+                self.bar.set_postfix(loss=f"{loss:.4f}")
+        elif (step + 1) % self.every == 0 or step + 1 == self.total:
+            dt = time.perf_counter() - self.t0
+            done = step + 1 - self.start
+            print(f"[{self.name}] step {step + 1:>7d}/{self.total} loss {loss:.4f} "
+                  f"({dt:.1f}s, {1e3 * dt / max(done, 1):.3f} ms/step)", file=self.stream, flush=True)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+def _probe_deep(model: DeepMLP, prefix: str, out: dict) -> None:
+    for i, layer in model.activation_layers():
+        out[f"{prefix}.act.{i}"] = layer.out.detach().cpu().numpy()
+        out[f"{prefix}.actgrad.{i}"] = layer.out.grad.detach().cpu().numpy()
+    for name, p in model.named_parameters():
+        if p.ndim == 2:
+            out[f"{prefix}.wgrad.{name}"] = p.grad.detach().cpu().numpy()
+            out[f"{prefix}.w.{name}"] = p.detach().cpu().numpy()
+
+
+def _probe_mlp(model: MLP, prefix: str, out: dict) -> None:
+    out[f"{prefix}.hpreact"] = model.hpreact.detach().cpu().numpy()
+    out[f"{prefix}.h"] = model.h.detach().cpu().numpy()
+
+
+@torch.no_grad()
+def split_loss(model, X: torch.Tensor, Y: torch.Tensor) -> float:
+    model.eval()
+    loss = loss_fn(model(X), Y).item()
+    model.train()
+    return loss
+
+
+@torch.no_grad()
+def sample(model, block_size: int, itos: tuple[str, ...], count: int, seed: int, max_len: int = 50) -> list[str]:
+    """Draw names one character at a time until '.' (index 0)."""
+    g = torch.Generator().manual_seed(seed)
+    model.eval()
+    names = []
+    for _ in range(count):
+        out, context = [], [0] * block_size
+        for _ in range(max_len):
+            logits = model(torch.tensor([context]))
+            probs = torch.softmax(logits, dim=1)
+            ix = torch.multinomial(probs.cpu(), num_samples=1, generator=g).item()
+            context = context[1:] + [ix]
+            if ix == 0:
+                break
+            out.append(itos[ix])
+        names.append("".join(out))
+    model.train()
+    return names
+
+
+def _save_state(path: Path, model, step: int, g: torch.Generator, history: dict, probes: dict,
+                digest: str, train_seconds: float) -> None:
+    state = {"spec_hash": digest, "step": step, "generator": g.get_state(),
+             "params": dict(model.named_parameters()), "buffers": model.buffers(),
+             "history": history, "probes": probes, "train_seconds": train_seconds}
+    with atomic_path(path) as tmp:
+        torch.save(state, tmp)
+
+
+def _load_state(path: Path, model, g: torch.Generator, digest: str) -> dict | None:
+    if not path.exists():
+        return None
+    try:
+        state = torch.load(path, weights_only=False)
+    except Exception:  # a torn file from a kill cannot happen (atomic), but be safe
+        return None
+    if state.get("spec_hash") != digest:
+        return None
+    with torch.no_grad():
+        for (name, p) in model.named_parameters():
+            p.copy_(state["params"][name])
+    set_buffers(model, state["buffers"])
+    g.set_state(state["generator"])
+    return state
+
+
+def train(spec: dict, data: Dataset | str | Path, out_dir: str | Path, *, threads: int = 1,
+          checkpoint_every: int = 0, log=None) -> dict:
+    """Train one experiment and fill its run directory. Returns the metrics."""
+    t_start = time.perf_counter()
+    torch.set_num_threads(threads)
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    if not isinstance(data, Dataset):
+        data = load_dataset(data, spec["block_size"], spec["split_seed"])
+    device = torch.device(spec.get("device", "cpu"))
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise RuntimeError("runtime.device is 'cuda' but torch sees no CUDA device; set it to cpu.")
+    digest = spec_hash(spec)
+    name = spec["name"]
+    Xtr, Ytr = data.splits["train"]
+
+    g = torch.Generator().manual_seed(spec["seed"])  # draws the init, then every minibatch
+    model = build_model(spec, len(data.vocab), data.block_size, g)
+    params = model.parameters()
+    n_params = sum(p.nelement() for p in params)
+    for p in params:
+        p.requires_grad_(True)
+    deep = isinstance(model, DeepMLP)
+    named2d = [(n, p) for n, p in model.named_parameters() if p.ndim == 2]
+
+    steps = spec["steps"]
+    history = {"log10_loss": np.full(steps, np.nan, dtype=np.float32)}
+    if deep:
+        history["ud"] = np.full((steps, len(named2d)), np.nan, dtype=np.float32)
+    probes: dict[str, np.ndarray] = {}
+    state_path = out_dir / ".resume" / "state.pt"
+    start, train_seconds = 0, 0.0
+    state = _load_state(state_path, model, g, digest) if checkpoint_every else None
+    if state is not None:
+        start, history, probes, train_seconds = (state["step"], state["history"], state["probes"],
+                                                  state["train_seconds"])
+        print(f"[{name}] resuming from step {start} (checkpoint {state_path})", file=sys.stderr, flush=True)
+
+    progress = Progress(name, steps, start, stream=log)
+    diverged = None
+    t_loop = time.perf_counter()
+    for i in range(start, steps):
+        ix = torch.randint(0, Xtr.shape[0], (spec["batch_size"],), generator=g)
+        Xb, Yb = Xtr[ix], Ytr[ix]
+        logits = model(Xb)
+        loss = loss_fn(logits, Yb)
+        probe = deep and (i == 0 or i == steps - 1)
+        if probe:
+            for _, layer in model.activation_layers():
+                layer.out.retain_grad()  # keep d loss / d activation for the histograms
+        for p in params:
+            p.grad = None
+        loss.backward()
+        lossv = loss.item()
+        if not math.isfinite(lossv):
+            bad = first_nonfinite([("logits", logits)] + [(n, p) for n, p in model.named_parameters()]
+                                  + [(f"grad of {n}", p.grad) for n, p in model.named_parameters()])
+            diverged = {"step": i, "loss": lossv, "first_nonfinite": bad}
+            if spec["on_divergence"] == "stop":
+                progress.close()
+                raise DivergenceError(f"experiment {name!r} diverged at step {i}: the loss is {lossv}; "
+                                      f"the first non-finite tensor is {bad}. Lower lr or the init scales.")
+            break
+        history["log10_loss"][i] = math.log10(lossv) if lossv > 0 else -math.inf
+        if i == 0:
+            (_probe_deep if deep else _probe_mlp)(model, "init", probes)
+        if probe and i == steps - 1 and i > 0:
+            _probe_deep(model, "final", probes)
+        lr = lr_at(spec, i)
+        with torch.no_grad():
+            for p in params:
+                p.add_(p.grad, alpha=-lr)
+            if deep:  # update:data ratio, log10(std(lr * grad) / std(data)), after the update
+                history["ud"][i] = [((lr * p.grad).std() / p.data.std()).log10().item() for _, p in named2d]
+        progress.update(i, lossv)
+        if checkpoint_every and (i + 1) % checkpoint_every == 0 and i + 1 < steps:
+            _save_state(state_path, model, i + 1, g, history, probes, digest,
+                        train_seconds + time.perf_counter() - t_loop)
+    progress.close()
+    train_seconds += time.perf_counter() - t_loop
+
+    for p in params:
+        p.requires_grad_(False)
+    if isinstance(model, MLP):
+        model.calibrate(Xtr)  # no-op without BatchNorm
+    losses = {}
+    if not diverged:
+        for split, (X, Y) in data.splits.items():
+            losses[split] = split_loss(model, X, Y)
+    names = sample(model, data.block_size, data.vocab.itos, spec["sampling"]["count"],
+                   spec["sampling"]["seed"]) if not diverged and spec["sampling"]["count"] else []
+
+    init_stats = {}
+    if not deep:
+        h0 = probes["init.h"]
+        init_stats = {"dead_neurons": dg.dead_neurons(h0),
+                      "saturated_pct_099": dg.percent_saturated(h0, dg.DEAD_THRESHOLD),
+                      "hpreact_std": dg.std(probes["init.hpreact"])}
+    metrics = {
+        "experiment": name,
+        "kind": spec["kind"],
+        "part": spec["part"],
+        "initial_loss": float(10 ** history["log10_loss"][0]),
+        "expected_initial_loss": dg.expected_initial_loss(len(data.vocab)),
+        "train_loss": losses.get("train"),
+        "val_loss": losses.get("val"),
+        "test_loss": losses.get("test"),
+        "n_params": n_params,
+        "steps": steps,
+        "batch_size": spec["batch_size"],
+        "seed": spec["seed"],
+        "diverged": diverged,
+        "init": init_stats,
+        "train_seconds": round(train_seconds, 3),
+        "ms_per_step": round(1e3 * train_seconds / max(steps, 1), 4),
+        "wall_seconds": None,
+        "threads": threads,
+        "device": str(device),
+        "torch_version": torch.__version__,
+        "python_version": platform.python_version(),
+        "data_sha256": data.sha256,
+        "split_sizes": data.sizes,
+        "vocab_size": len(data.vocab),
+        "config_hash": digest,
+        "resumed_from_step": start or None,
+    }
+    write_json(out_dir / "config.json", {"config_hash": digest, "spec": spec})
+    with atomic_path(out_dir / "history.npz") as tmp:
+        with open(tmp, "wb") as f:
+            np.savez_compressed(f, **history, ud_names=np.array([n for n, _ in named2d]))
+    with atomic_path(out_dir / "probes.npz") as tmp:
+        with open(tmp, "wb") as f:
+            np.savez_compressed(f, **probes)
+    write_text(out_dir / "samples.txt", "".join(n + "\n" for n in names))
+    with atomic_path(out_dir / "checkpoint.pt") as tmp:
+        torch.save({"spec": spec, "params": dict(model.named_parameters()), "buffers": model.buffers(),
+                    "itos": data.vocab.itos}, tmp)
+    metrics["wall_seconds"] = round(time.perf_counter() - t_start, 3)
+    write_json(out_dir / "metrics.json", metrics)  # last: its presence means the run is complete
+    if state_path.exists():
+        state_path.unlink()
+        state_path.parent.rmdir()
+    return metrics

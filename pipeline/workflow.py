@@ -1,0 +1,96 @@
+"""Helpers the Snakefile calls: everything that is logic, so the Snakefile stays wiring.
+
+Snakemake does not notice edits to imported package code, so rules list the modules
+they run (`code(...)`) as inputs: editing plots.py reruns the plots, not the training.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from . import config as cfgmod
+from .plots import FIGURES, FORMATS, SUMMARY_FIGURES
+
+PACKAGE = Path(__file__).resolve().parent
+PRESENTATION_KEYS = ("title", "summary")  # text only: editing it never retrains
+
+
+def code(*modules: str) -> list[str]:
+    return [str(PACKAGE / f"{m}.py") for m in modules]
+
+
+TRAIN_CODE = ("config", "data", "layers", "models", "train", "diagnostics", "io")
+PLOT_CODE = ("plots", "diagnostics", "io")
+
+
+class Workflow:
+    """The validated config, seen from the Snakefile."""
+
+    def __init__(self, config: dict):
+        self.cfg = cfgmod.validate(config, source="config (config.yaml and any --configfile/--config)")
+        self.resolved = self.cfg["resolved"]
+
+    def names(self, kind: str | None = None, part: str | None = None) -> list[str]:
+        return [n for n, s in self.resolved.items()
+                if (kind is None or s["kind"] == kind) and (part is None or s["part"] == part)]
+
+    def train_spec(self, name: str) -> dict:
+        return {k: v for k, v in self.resolved[name].items() if k not in PRESENTATION_KEYS}
+
+    def spec_json(self, wildcards) -> str:
+        """The params of a training job: changes to one experiment rerun that experiment only."""
+        return json.dumps(self.train_spec(wildcards.exp), sort_keys=True, separators=(",", ":"))
+
+    def title(self, wildcards) -> str:
+        return self.resolved[wildcards.exp]["title"]
+
+    def demo_json(self, wildcards) -> str:
+        return json.dumps(self.cfg["demos"][wildcards.demo], sort_keys=True, separators=(",", ":"))
+
+    def demos(self) -> list[str]:
+        return list(self.cfg["demos"])
+
+    def data_params(self) -> dict:
+        return {"url": self.cfg["names_url"], "path": self.cfg["names_path"] or "",
+                "sha256": self.cfg["names_sha256"] or "none"}
+
+    def threads(self) -> int:
+        return self.cfg["runtime"]["threads"]
+
+    def checkpoint_every(self) -> int:
+        return self.cfg["runtime"]["checkpoint_every"]
+
+    def name_pattern(self, kind: str) -> str:
+        import re
+        return "|".join(re.escape(n) for n in self.names(kind)) or "(?!)"
+
+    # ---- the targets (patterns for rule outputs, concrete paths for `rule all`) ----
+    @staticmethod
+    def figure_files_pattern(kind: str) -> list[str]:
+        return [f"figures/{{exp}}/{f}.{ext}" for f in FIGURES[kind] for ext in FORMATS + ("json",)]
+
+    @staticmethod
+    def demo_figures_pattern() -> list[str]:
+        return [f"figures/{{demo}}/{{demo}}.{ext}" for ext in FORMATS + ("json",)]
+
+    def figure_files(self, exp: str) -> list[str]:
+        kind = self.resolved[exp]["kind"]
+        return [f"figures/{exp}/{f}.{ext}" for f in FIGURES[kind] for ext in FORMATS + ("json",)]
+
+    def part_a_figures(self) -> list[str]:
+        if not self.names(part="A"):
+            return []
+        return [f"figures/part_a/{f}.{ext}" for f in SUMMARY_FIGURES for ext in FORMATS + ("json",)]
+
+    def demo_figures(self, demo: str) -> list[str]:
+        return [f"figures/{demo}/{demo}.{ext}" for ext in FORMATS + ("json",)]
+
+    def all_figures(self) -> list[str]:
+        out = [f for n in self.resolved for f in self.figure_files(n)]
+        out += self.part_a_figures()
+        out += [f for d in self.demos() for f in self.demo_figures(d)]
+        return out
+
+
+RUN_FILES = ("metrics.json", "config.json", "history.npz", "probes.npz", "samples.txt", "checkpoint.pt")
