@@ -1,0 +1,66 @@
+"""Shared fixtures. The names data set is passed explicitly, never fetched:
+
+    pytest --names ../shared/data/names.txt      (or NAMES_TXT=/path/to/names.txt pytest)
+
+A missing or wrong path is an error, not a skip: the tests that need the data must run.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def pytest_addoption(parser):
+    parser.addoption("--names", default=os.environ.get("NAMES_TXT"),
+                     help="path to names.txt (the lecture's data set); or set NAMES_TXT")
+
+
+@pytest.fixture(scope="session")
+def names_path(request) -> Path:
+    p = request.config.getoption("--names")
+    if not p:
+        pytest.fail("these tests need the names data set: run `pytest --names path/to/names.txt` "
+                    "(or set NAMES_TXT)", pytrace=False)
+    p = Path(p).expanduser().resolve()
+    if not p.is_file():
+        pytest.fail(f"--names {p}: no such file", pytrace=False)
+    return p
+
+
+@pytest.fixture(scope="session")
+def dataset(names_path):
+    from pipeline.data import load_dataset
+    return load_dataset(names_path)
+
+
+@pytest.fixture(scope="session")
+def config():
+    from pipeline.config import load
+    return load(ROOT / "config.yaml")
+
+
+def run_snakemake(workdir: Path, names: Path, *args: str, check: bool = True,
+                  timeout: float = 1200) -> subprocess.CompletedProcess:
+    """The quick DAG (config.yaml + config.quick.yaml) in `workdir`."""
+    cmd = [sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile"), "-d", str(workdir),
+           "--configfile", str(ROOT / "config.yaml"), str(ROOT / "config.quick.yaml"),
+           "--config", f"names_path={names}", "-j2", *args]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"snakemake failed ({proc.returncode}):\n{proc.stdout[-4000:]}\n{proc.stderr[-8000:]}")
+    return proc
+
+
+@pytest.fixture(scope="session")
+def quick_run(tmp_path_factory, names_path) -> Path:
+    """The whole DAG, run once per test session on the quick override; tests read its outputs."""
+    workdir = tmp_path_factory.mktemp("quick_run")
+    run_snakemake(workdir, names_path)
+    return workdir
