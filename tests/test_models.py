@@ -1,0 +1,77 @@
+"""Parameter counts, initial losses and determinism on the real data."""
+
+import math
+
+import pytest
+import torch
+
+from pipeline.models import build_model, loss_fn
+from pipeline.train import train
+
+EXPECTED = math.log(27)  # -ln(1/27) = 3.2958
+
+
+def _model(spec, dataset):
+    g = torch.Generator().manual_seed(spec["seed"])
+    return build_model(spec, len(dataset.vocab), dataset.block_size, g), g
+
+
+@pytest.mark.parametrize("name,count", [("bad_init", 11897), ("kaiming", 11897), ("batchnorm", 12097),
+                                        ("batchnorm_running", 12097), ("batchnorm_gain_5_3", 47024),
+                                        ("tanh_gain_5_3", 46497)])
+def test_parameter_counts(config, dataset, name, count):
+    model, _ = _model(config["resolved"][name], dataset)
+    assert sum(p.nelement() for p in model.parameters()) == count
+
+
+def _initial_loss(spec, dataset):
+    model, g = _model(spec, dataset)
+    Xtr, Ytr = dataset.splits["train"]
+    ix = torch.randint(0, Xtr.shape[0], (spec["batch_size"],), generator=g)
+    return loss_fn(model(Xtr[ix]), Ytr[ix]).item()
+
+
+def test_bad_init_is_confidently_wrong(config, dataset):
+    loss = _initial_loss(config["resolved"]["bad_init"], dataset)
+    assert loss > 5 * EXPECTED
+    assert abs(loss - 27.8817) < 1e-3  # the lecture's printed step-0 loss, same seed and draw order
+
+
+@pytest.mark.parametrize("name", ["scaled_logits", "fixed_tanh", "kaiming", "batchnorm", "batchnorm_running"])
+def test_scaled_variants_start_near_uniform(config, dataset, name):
+    assert abs(_initial_loss(config["resolved"][name], dataset) - EXPECTED) < 0.1
+
+
+def test_fixed_tanh_is_less_saturated_than_scaled_logits(config, dataset):
+    from pipeline.diagnostics import dead_neurons, percent_saturated
+    out = {}
+    for name in ("scaled_logits", "fixed_tanh"):
+        model, g = _model(config["resolved"][name], dataset)
+        Xtr, _ = dataset.splits["train"]
+        model(Xtr[torch.randint(0, Xtr.shape[0], (32,), generator=g)])
+        out[name] = (percent_saturated(model.h.numpy(), 0.99), dead_neurons(model.h.numpy()))
+    assert out["scaled_logits"][0] > 30 and out["fixed_tanh"][0] < 5
+    assert out["fixed_tanh"][1] == 0
+
+
+def _short(spec, steps=200):
+    return dict(spec, steps=steps, lr_decay_step=steps // 2, sampling={"count": 3, "seed": 1})
+
+
+TIMING = {"train_seconds", "ms_per_step", "wall_seconds"}
+
+
+@pytest.mark.parametrize("name", ["kaiming", "batchnorm", "batchnorm_gain_5_3"])
+def test_same_seed_same_numbers(config, dataset, tmp_path, name):
+    spec = _short(config["resolved"][name])
+    a = train(spec, dataset, tmp_path / "a")
+    b = train(spec, dataset, tmp_path / "b")
+    assert {k: v for k, v in a.items() if k not in TIMING} == {k: v for k, v in b.items() if k not in TIMING}
+    assert (tmp_path / "a" / "samples.txt").read_text() == (tmp_path / "b" / "samples.txt").read_text()
+
+
+def test_different_seed_different_numbers(config, dataset, tmp_path):
+    spec = _short(config["resolved"]["kaiming"])
+    a = train(spec, dataset, tmp_path / "a")
+    b = train(dict(spec, seed=spec["seed"] + 1), dataset, tmp_path / "b")
+    assert a["val_loss"] != b["val_loss"]

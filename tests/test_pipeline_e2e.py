@@ -1,0 +1,87 @@
+"""The whole DAG on the quick override: every expected output exists and parses."""
+
+import json
+import xml.etree.ElementTree as ET
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from pipeline.config import load
+from pipeline.workflow import RUN_FILES, Workflow
+from tests.conftest import ROOT
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def wf():
+    cfg = load(ROOT / "config.yaml", ROOT / "config.quick.yaml")
+    return Workflow({k: v for k, v in cfg.items() if k != "resolved"})
+
+
+def test_every_figure_exists_and_parses(quick_run, wf):
+    figures = wf.all_figures()
+    assert len(figures) >= 3 * (6 * 4 + 11 * 8 + 2 + 2)
+    for rel in figures:
+        path = quick_run / rel
+        assert path.is_file(), rel
+        if rel.endswith(".png"):
+            with Image.open(path) as im:
+                assert im.format == "PNG"
+                dpi = im.info.get("dpi", (0, 0))[0]
+                assert dpi >= 149, (rel, dpi)
+                assert im.size[0] > 600
+        elif rel.endswith(".svg"):
+            assert ET.parse(path).getroot().tag.endswith("svg")
+        else:
+            assert isinstance(json.loads(path.read_text()), dict)
+
+
+def test_every_run_is_complete(quick_run, wf):
+    for name, spec in wf.resolved.items():
+        run = quick_run / "results" / "runs" / name
+        for f in RUN_FILES:
+            assert (run / f).is_file(), (name, f)
+        m = json.loads((run / "metrics.json").read_text())
+        for key in ("initial_loss", "train_loss", "val_loss", "test_loss", "n_params", "steps", "seed",
+                    "train_seconds", "torch_version", "data_sha256"):
+            assert key in m, (name, key)
+        assert m["steps"] == spec["steps"]
+        with np.load(run / "history.npz") as h:
+            assert h["log10_loss"].shape == (spec["steps"],)
+        if m["diverged"] is None:
+            assert np.isfinite(m["val_loss"])
+            if spec["kind"] == "mlp":
+                assert len((run / "samples.txt").read_text().splitlines()) == 20
+        assert not (run / ".resume").exists()  # resume state is removed once a run completes
+
+
+def test_figure_legends_carry_the_numbers(quick_run):
+    act = json.loads((quick_run / "figures/tanh_gain_5_3/activations_init.json").read_text())
+    assert set(act) == {"layer 1", "layer 3", "layer 5", "layer 7", "layer 9"}
+    # the lecture, same seed: the first tanh layer at gain 5/3 is ~20% saturated with std ~0.75
+    assert act["layer 1"]["saturated_pct"] == pytest.approx(20.25, abs=0.01)
+    assert act["layer 1"]["std"] == pytest.approx(0.75, abs=0.005)
+    small = json.loads((quick_run / "figures/tanh_gain_0.5/activations_init.json").read_text())
+    stds = [small[f"layer {i}"]["std"] for i in (1, 3, 5, 7, 9)]
+    assert all(a > b for a, b in zip(stds, stds[1:]))  # shrinks layer after layer
+    wg = json.loads((quick_run / "figures/batchnorm_gain_5_3/weight_gradients_init.json").read_text())
+    assert "C" in wg and all("grad_to_data" in v for v in wg.values())
+    ud = json.loads((quick_run / "figures/tanh_gain_5_3/update_ratios.json").read_text())
+    assert len(ud) == 7  # C and six Linear weights
+
+
+def test_results_table(quick_run):
+    rows = json.loads((quick_run / "results/tables/part_a.json").read_text())["rows"]
+    assert [r["experiment"] for r in rows] == ["bad_init", "scaled_logits", "fixed_tanh", "kaiming", "batchnorm",
+                                               "batchnorm_running"]
+    assert rows[0]["lecture_val_loss"] == 2.1682
+    md = (quick_run / "results/tables/part_a.md").read_text()
+    assert f"{rows[3]['val_loss']:.4f}" in md
+
+
+def test_rerun_is_a_no_op(quick_run, names_path):
+    from tests.conftest import run_snakemake
+    proc = run_snakemake(quick_run, names_path, "-n")
+    assert "Nothing to be done" in proc.stdout + proc.stderr
