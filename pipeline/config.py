@@ -98,11 +98,17 @@ def validate(cfg: dict, source: str = "config") -> dict:
     _check(cfg, root, root, source=source)
     for kind, schema in kinds.items():  # defaults: known keys, right types; nothing required
         _check(cfg["defaults"][kind], dict(schema, required=[]), root, ("defaults", kind), source)
+    from . import studies
+    cfg = dict(cfg)
+    cfg["experiments"], cfg["expanded"] = studies.expand(cfg, ConfigError, source)
     resolved = {}
     for name in cfg["experiments"]:
         spec = resolve_experiment(cfg, name)
         _check(spec, kinds[spec["kind"]], root, ("experiments", name), source)
         where = f"{source}: experiments.{name}"
+        if spec["gain"] == "recommended":  # torch.nn.init.calculate_gain (imports torch: only when asked)
+            from .models import recommended_gain
+            spec["gain"] = recommended_gain(spec.get("activation", "tanh"))
         spec["gain"] = parse_gain(spec["gain"])
         decay = spec["lr_decay_step"]
         if decay is not None and decay > spec["steps"]:
@@ -126,6 +132,7 @@ def validate(cfg: dict, source: str = "config") -> dict:
                           f"for {len(bd['values'])} values; use 0..{len(bd['values']) - 1}.")
     out = dict(cfg)
     out["resolved"] = resolved
+    studies.check(out, ConfigError, source)
     return out
 
 

@@ -97,18 +97,53 @@ class LayerNorm(Layer):
         return [self.gamma, self.beta]
 
 
-class Tanh(Layer):
+class Activation(Layer):
+    """A non-linearity: `fn` is applied elementwise; the diagnostics histogram its `.out`."""
+
+    def fn(self, x: torch.Tensor) -> torch.Tensor:
+        raise NotImplementedError
+
     def __call__(self, x: torch.Tensor) -> torch.Tensor:
-        self.out = torch.tanh(x)
+        self.out = self.fn(x)
         return self.out
 
 
-class Identity(Layer):
+class Tanh(Activation):
+    def fn(self, x):
+        return torch.tanh(x)
+
+
+class Identity(Activation):
     """No non-linearity: the 'purely linear stack' of the lecture."""
 
-    def __call__(self, x: torch.Tensor) -> torch.Tensor:
-        self.out = x
-        return self.out
+    def fn(self, x):
+        return x
+
+
+class ReLU(Activation):
+    def fn(self, x):
+        return torch.clamp_min(x, 0.0)  # exactly 0 (and zero gradient) for every x < 0
+
+
+class LeakyReLU(Activation):
+    def __init__(self, negative_slope: float = 0.01):  # torch.nn.LeakyReLU's default
+        self.negative_slope = negative_slope
+
+    def fn(self, x):
+        return torch.where(x >= 0, x, x * self.negative_slope)
+
+
+class ELU(Activation):
+    def __init__(self, alpha: float = 1.0):
+        self.alpha = alpha
+
+    def fn(self, x):
+        return torch.where(x > 0, x, self.alpha * torch.expm1(torch.clamp_max(x, 0.0)))
+
+
+class Sigmoid(Activation):
+    def fn(self, x):
+        return torch.sigmoid(x)  # 2 sigmoid(x) - 1 = tanh(x / 2): it saturates like tanh
 
 
 class Sequential(Layer):

@@ -16,7 +16,20 @@ import math
 import torch
 import torch.nn.functional as F
 
-from .layers import BatchNorm1d, Identity, Layer, LayerNorm, Linear, Sequential, Tanh
+from .layers import (
+    ELU,
+    Activation,
+    BatchNorm1d,
+    Identity,
+    Layer,
+    LayerNorm,
+    LeakyReLU,
+    Linear,
+    ReLU,
+    Sequential,
+    Sigmoid,
+    Tanh,
+)
 
 
 def kaiming_scale(gain: float, fan_in: int) -> float:
@@ -116,7 +129,21 @@ class MLP:
         return self.train(False)
 
 
-ACTIVATIONS = {"tanh": Tanh, "none": Identity}
+ACTIVATIONS = {"tanh": Tanh, "none": Identity, "relu": ReLU, "leaky_relu": LeakyReLU, "elu": ELU,
+               "sigmoid": Sigmoid}
+# how each activation is named to torch.nn.init.calculate_gain (with its parameter). torch has
+# no entry for ELU: it is the identity for x > 0 like ReLU, and its paper initialises it as
+# ReLU (He et al.), so it takes ReLU's sqrt(2).
+GAIN_NAMES = {"tanh": ("tanh", None), "none": ("linear", None), "relu": ("relu", None),
+              "leaky_relu": ("leaky_relu", 0.01), "elu": ("relu", None), "sigmoid": ("sigmoid", None)}
+
+
+def recommended_gain(activation: str) -> float:
+    """The gain torch.nn.init.calculate_gain recommends for `activation` (never typed by hand)."""
+    from torch.nn.init import calculate_gain
+    name, param = GAIN_NAMES[activation]
+    return float(calculate_gain(name, param))
+
 NORMS = {"batchnorm", "layernorm", "none"}
 
 
@@ -150,6 +177,11 @@ class DeepMLP:
                 layers[-1].gamma *= spec["last_layer_scale"]
             else:
                 lin[-1].weight *= spec["last_layer_scale"]
+            if spec.get("zero_init"):  # exercise E01: every Linear weight and bias starts at 0
+                for layer in lin:
+                    layer.weight.zero_()
+                    if layer.bias is not None:
+                        layer.bias.zero_()
         self.net = Sequential(layers)
         self.layers = layers
 
@@ -184,7 +216,7 @@ class DeepMLP:
 
     def activation_layers(self) -> list[tuple[int, Layer]]:
         """The non-linearity layers whose outputs the diagnostics plot (output layer excluded)."""
-        return [(i, layer) for i, layer in enumerate(self.layers) if isinstance(layer, (Tanh, Identity))]
+        return [(i, layer) for i, layer in enumerate(self.layers) if isinstance(layer, Activation)]
 
     def train(self, mode: bool = True) -> DeepMLP:
         self.training = mode
