@@ -4,14 +4,21 @@
 # Wiring only: the logic lives in the `pipeline` package (pipeline/workflow.py for the
 # helpers used here). config.yaml is validated when this file loads.
 
+import os
 import sys
 
 from pipeline.workflow import Workflow, code, TRAIN_CODE, PLOT_CODE, RUN_FILES
 
 configfile: "config.yaml"
 
+
+envvars:
+    "PATH",
+
+
 WF = Workflow(config)
-PY = sys.executable  # the interpreter running Snakemake, so an unactivated venv works too
+# jobs run `python` from the environment running Snakemake, even when it is not activated
+os.environ["PATH"] = os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")
 PART_A = WF.names(part="A")
 
 wildcard_constraints:
@@ -31,10 +38,12 @@ rule data:
         "data/names.txt",
     params:
         **WF.data_params(),
+    conda:
+        "envs/pipeline.yaml"
     log:
         "logs/data.log",
     shell:
-        "{PY} -m pipeline fetch --out {output} --url {params.url:q} --path {params.path:q} "
+        "python -m pipeline fetch --out {output} --url {params.url:q} --path {params.path:q} "
         "--sha256 {params.sha256} > {log} 2>&1 || (cat {log} >&2; exit 1)"
 
 
@@ -46,15 +55,17 @@ rule train:
         [f"results/runs/{{exp}}/{f}" for f in RUN_FILES],
     params:
         spec=WF.spec_json,
-        run_dir="results/runs/{exp}",
+        run_dir=subpath(output[0], parent=True),
         checkpoint_every=WF.checkpoint_every(),
     threads: WF.threads()
+    conda:
+        "envs/pipeline.yaml"
     log:
         "logs/train/{exp}.log",
     benchmark:
         "results/benchmarks/train/{exp}.tsv"
     shell:
-        "{PY} -m pipeline train --spec {params.spec:q} --data {input.data} --out {params.run_dir} "
+        "python -m pipeline train --spec {params.spec:q} --data {input.data} --out {params.run_dir} "
         "--threads {threads} --checkpoint-every {params.checkpoint_every} > {log} 2>&1"
 
 
@@ -67,13 +78,15 @@ rule plot_mlp:
     output:
         WF.figure_files_pattern("mlp"),
     params:
-        run_dir="results/runs/{exp}",
-        out_dir="figures/{exp}",
+        run_dir=subpath(input[0], parent=True),
+        out_dir=subpath(output[0], parent=True),
         title=WF.title,
+    conda:
+        "envs/pipeline.yaml"
     log:
         "logs/plot/{exp}.log",
     shell:
-        "{PY} -m pipeline plot --run {params.run_dir} --out {params.out_dir} --title {params.title:q} > {log} 2>&1"
+        "python -m pipeline plot --run {params.run_dir} --out {params.out_dir} --title {params.title:q} > {log} 2>&1"
 
 
 rule plot_deep:
@@ -85,13 +98,15 @@ rule plot_deep:
     output:
         WF.figure_files_pattern("deep"),
     params:
-        run_dir="results/runs/{exp}",
-        out_dir="figures/{exp}",
+        run_dir=subpath(input[0], parent=True),
+        out_dir=subpath(output[0], parent=True),
         title=WF.title,
+    conda:
+        "envs/pipeline.yaml"
     log:
         "logs/plot/{exp}.log",
     shell:
-        "{PY} -m pipeline plot --run {params.run_dir} --out {params.out_dir} --title {params.title:q} > {log} 2>&1"
+        "python -m pipeline plot --run {params.run_dir} --out {params.out_dir} --title {params.title:q} > {log} 2>&1"
 
 
 rule plot_part_a:
@@ -102,11 +117,13 @@ rule plot_part_a:
         WF.part_a_figures(),
     params:
         runs=expand("results/runs/{exp}", exp=PART_A),
-        out_dir="figures/part_a",
+        out_dir=subpath(output[0], parent=True),
+    conda:
+        "envs/pipeline.yaml"
     log:
         "logs/plot/part_a.log",
     shell:
-        "{PY} -m pipeline plot-part-a --runs {params.runs} --out {params.out_dir} > {log} 2>&1"
+        "python -m pipeline plot-part-a --runs {params.runs} --out {params.out_dir} > {log} 2>&1"
 
 
 rule demo:
@@ -116,10 +133,12 @@ rule demo:
         "results/demos/{demo}.json",
     params:
         spec=WF.demo_json,
+    conda:
+        "envs/pipeline.yaml"
     log:
         "logs/demo/{demo}.log",
     shell:
-        "{PY} -m pipeline demo {wildcards.demo} --spec {params.spec:q} --out {output} > {log} 2>&1"
+        "python -m pipeline demo {wildcards.demo} --spec {params.spec:q} --out {output} > {log} 2>&1"
 
 
 rule plot_demo:
@@ -129,11 +148,13 @@ rule plot_demo:
     output:
         WF.demo_figures_pattern(),
     params:
-        out_dir="figures/{demo}",
+        out_dir=subpath(output[0], parent=True),
+    conda:
+        "envs/pipeline.yaml"
     log:
         "logs/plot/demo_{demo}.log",
     shell:
-        "{PY} -m pipeline plot-demo {wildcards.demo} --data {input.data} --out {params.out_dir} > {log} 2>&1"
+        "python -m pipeline plot-demo {wildcards.demo} --data {input.data} --out {params.out_dir} > {log} 2>&1"
 
 
 rule report:
@@ -143,7 +164,9 @@ rule report:
     output:
         json="results/tables/part_a.json",
         md="results/tables/part_a.md",
+    conda:
+        "envs/pipeline.yaml"
     log:
         "logs/report.log",
     shell:
-        "{PY} -m pipeline report --metrics {input.metrics} --json {output.json} --md {output.md} > {log} 2>&1"
+        "python -m pipeline report --metrics {input.metrics} --json {output.json} --md {output.md} > {log} 2>&1"
