@@ -16,7 +16,7 @@ envvars:
     "PATH",
 
 
-WF = Workflow(config)
+WF = Workflow.load(config, workflow.configfiles)  # validated here, before any job
 # jobs run `python` from the environment running Snakemake, even when it is not activated
 os.environ["PATH"] = os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")
 PART_A = WF.names(part="A")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import math
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,96 @@ class ConfigError(ValueError):
 
 def _schema() -> dict:
     return yaml.safe_load(SCHEMA_PATH.read_text())
+
+
+# ---- reading YAML: PyYAML silently keeps the last of two equal keys; a config must not --------
+
+class _StrictLoader(yaml.SafeLoader):
+    """SafeLoader that refuses a key given twice in one mapping (naming the key and both lines)."""
+
+
+def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
+    seen: dict = {}
+    for key_node, _ in node.value:
+        if key_node.tag == "tag:yaml.org,2002:merge":  # `<<: *anchor` may be overridden on purpose
+            continue
+        key = loader.construct_object(key_node, deep=True)
+        line = key_node.start_mark.line + 1
+        try:
+            hash(key)
+        except TypeError:
+            raise ConfigError(f"{loader.name}, line {line}: a key must be a plain name, "
+                              f"not a {type(key).__name__}.") from None
+        if key in seen:
+            raise ConfigError(f"{loader.name}, line {line}: duplicate key {key!r} (first given at line "
+                              f"{seen[key]}). YAML would silently keep only the last one; rename or remove "
+                              "one of them.")
+        seen[key] = line
+    return yaml.SafeLoader.construct_mapping(loader, node, deep)
+
+
+_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def read_yaml(path: str | Path) -> dict:
+    """One config file: valid YAML, a mapping at the top, no key given twice. Empty file: {}."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise ConfigError(f"config file {path} does not exist.") from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise ConfigError(f"config file {path} cannot be read as UTF-8 text ({e}).") from None
+    loader = _StrictLoader(text)
+    loader.name = str(path)
+    try:
+        data = loader.get_single_data()
+    except yaml.YAMLError as e:
+        msg = " ".join(str(e).split())  # one paragraph
+        raise ConfigError(f"{path} is not valid YAML: {msg}") from None
+    finally:
+        loader.dispose()
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: the top level must be a mapping of keys to values (key: value lines), "
+                          f"not a {type(data).__name__}.")
+    return data
+
+
+def check_files(paths) -> None:
+    """Re-read config files with the strict loader (Snakemake's own loader merges duplicate keys)."""
+    for p in paths:
+        read_yaml(p)
+
+
+# ---- checks the JSON Schema cannot express ---------------------------------------------------
+
+def _walk(obj: Any, path: tuple = ()) -> None:
+    """Keys are text; numbers are finite (a NaN passes every `minimum` of a JSON Schema)."""
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            if not isinstance(k, str):
+                where = _key(path) if path else "the top level"
+                raise ConfigError(f"{where}: the key {k!r} is a {type(k).__name__}; keys must be names "
+                                  "(quote it in YAML if it must look like a number).")
+            _walk(v, path + (k,))
+    elif isinstance(obj, list):
+        for i, v in enumerate(obj):
+            _walk(v, path + (i,))
+    elif isinstance(obj, float) and not math.isfinite(obj):
+        raise ConfigError(f"{_key(path)}: {obj} is not allowed; give a finite number.")
+
+
+def _short_json(value: Any, limit: int = 80) -> str:
+    text = json.dumps(value, default=str)
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
+# JSON Schema counts 3.0 as an integer; a step count or size must be written as one (3, not 3.0)
+_TYPES = jsonschema.Draft202012Validator.TYPE_CHECKER.redefine(
+    "integer", lambda _, v: isinstance(v, int) and not isinstance(v, bool))
+_Validator = jsonschema.validators.extend(jsonschema.Draft202012Validator, type_checker=_TYPES)
 
 
 def _key(path) -> str:
@@ -47,10 +138,12 @@ def _describe(error: jsonschema.ValidationError, root: dict, prefix: tuple = ())
     desc = error.schema.get("description")
     if desc is None and error.validator in ("anyOf", "oneOf"):
         desc = " or ".join(_short(s, root) for s in error.schema[error.validator])
-    found = json.dumps(error.instance, default=str)
+    found = _short_json(error.instance)
     if desc:
         return f"{key}: {found} is not allowed; expected {desc}."
-    return f"{key}: {error.message}."
+    if error.validator == "minProperties" and not error.instance:
+        return f"{key}: is empty; declare at least one entry (see the commented config.yaml)."
+    return f"{key}: {found} is not allowed ({error.validator} {_short_json(error.validator_value)})."
 
 
 def _short(schema: dict, root: dict) -> str:
@@ -69,16 +162,21 @@ def _short(schema: dict, root: dict) -> str:
 
 def _check(instance: Any, schema: dict, root: dict, prefix: tuple = (), source: str = "config") -> None:
     schema = dict(schema, definitions=root["definitions"])
-    validator = jsonschema.Draft202012Validator(schema)
-    errors = sorted(validator.iter_errors(instance), key=lambda e: (len(e.absolute_path), e.path))
+    validator = _Validator(schema)
+    errors = sorted(validator.iter_errors(instance),
+                    key=lambda e: (len(e.absolute_path), [str(p) for p in e.absolute_path]))
     if errors:
         raise ConfigError(f"{source}: {_describe(errors[0], root, prefix)}")
 
 
-def parse_gain(value: float | int | str) -> float:
-    if isinstance(value, str):
-        return float(Fraction(value))
-    return float(value)
+def parse_gain(value: float | int | str, key: str = "gain") -> float:
+    try:
+        gain = float(Fraction(value)) if isinstance(value, str) else float(value)
+    except (ValueError, ZeroDivisionError):
+        raise ConfigError(f"{key}: {value!r} is not a number or a fraction such as \"5/3\".") from None
+    if not math.isfinite(gain) or gain <= 0:
+        raise ConfigError(f"{key}: {value!r} is not allowed; a gain must be a finite number > 0.")
+    return gain
 
 
 def resolve_experiment(cfg: dict, name: str) -> dict:
@@ -93,9 +191,11 @@ def validate(cfg: dict, source: str = "config") -> dict:
     """Check the whole config; return it with every experiment resolved (cfg['resolved'])."""
     if not isinstance(cfg, dict):
         raise ConfigError(f"{source}: the config must be a mapping of keys to values, got {type(cfg).__name__}.")
+    _walk(cfg)
     root = _schema()
     kinds = root.pop("kinds")
     _check(cfg, root, root, source=source)
+    _check_names(cfg["experiments"], source)
     for kind, schema in kinds.items():  # defaults: known keys, right types; nothing required
         _check(cfg["defaults"][kind], dict(schema, required=[]), root, ("defaults", kind), source)
     from . import studies
@@ -109,11 +209,15 @@ def validate(cfg: dict, source: str = "config") -> dict:
         if spec["gain"] == "recommended":  # torch.nn.init.calculate_gain (imports torch: only when asked)
             from .models import recommended_gain
             spec["gain"] = recommended_gain(spec.get("activation", "tanh"))
-        spec["gain"] = parse_gain(spec["gain"])
+        spec["gain"] = parse_gain(spec["gain"], f"{where}.gain")
         decay = spec["lr_decay_step"]
         if decay is not None and decay > spec["steps"]:
-            raise ConfigError(f"{where}.lr_decay_step: {decay} is past the last step ({spec['steps']} steps). "
-                              "Set it to at most steps, or to null for no decay.")
+            own = cfg["experiments"][name]
+            def origin(k, own=own, kind=spec["kind"]):  # noqa: E306
+                return f"experiments.{name}" if k in own else f"defaults.{kind}"
+            raise ConfigError(f"{where}.lr_decay_step: {decay} (from {origin('lr_decay_step')}) is past the "
+                              f"last step: steps is {spec['steps']} (from {origin('steps')}). Set lr_decay_step "
+                              "to at most steps, or to null for no decay.")
         if spec["kind"] == "mlp" and spec.get("batchnorm") and spec["init"]["b1"] is not None:
             raise ConfigError(f"{where}.init.b1: must be null with batchnorm (the batch mean cancels b1). "
                               "Set init.b1: null.")
@@ -136,17 +240,23 @@ def validate(cfg: dict, source: str = "config") -> dict:
     return out
 
 
+def _check_names(experiments: dict, source: str) -> None:
+    """Run directories are named after experiments: two names equal but for case collide on
+    case-insensitive file systems (macOS, Windows)."""
+    seen: dict[str, str] = {}
+    for name in experiments:
+        low = name.lower()
+        if low in seen:
+            raise ConfigError(f"{source}: experiments.{name}: the name differs from experiments.{seen[low]} "
+                              "only in case; their run directories would collide. Rename one.")
+        seen[low] = name
+
+
 def load(*paths: str | Path, overrides: dict | None = None) -> dict:
     """Read one or more YAML files (later ones override earlier ones, key by key), validate."""
     cfg: dict = {}
     for p in paths:
-        try:
-            data = yaml.safe_load(Path(p).read_text())
-        except FileNotFoundError:
-            raise ConfigError(f"config file {p} does not exist.") from None
-        except yaml.YAMLError as e:
-            raise ConfigError(f"{p} is not valid YAML: {e}") from None
-        merge(cfg, data or {})
+        merge(cfg, read_yaml(p))
     merge(cfg, overrides or {})
     return validate(cfg, source=", ".join(str(p) for p in paths) or "config")
 

@@ -27,9 +27,18 @@ PLOT_CODE = ("plots", "diagnostics", "io")
 class Workflow:
     """The validated config, seen from the Snakefile."""
 
-    def __init__(self, config: dict):
+    def __init__(self, config: dict, configfiles=()):
+        cfgmod.check_files(configfiles)  # duplicate keys: Snakemake's YAML loader keeps the last silently
         self.cfg = cfgmod.validate(config, source="config (config.yaml and any --configfile/--config)")
         self.resolved = self.cfg["resolved"]
+
+    @classmethod
+    def load(cls, config: dict, configfiles=()) -> Workflow:
+        """For the Snakefile: a bad config stops Snakemake with the one-paragraph message, no traceback."""
+        try:
+            return cls(config, configfiles)
+        except cfgmod.ConfigError as e:
+            raise SystemExit(f"error: {e}") from None
 
     def names(self, kind: str | None = None, part: str | None = None) -> list[str]:
         return [n for n, s in self.resolved.items()
