@@ -30,7 +30,7 @@ from . import diagnostics as dg
 from .config import spec_hash
 from .data import Dataset, load_dataset
 from .io import atomic_path, write_json, write_text
-from .models import DeepMLP, MLP, build_model, loss_fn, set_buffers
+from .models import MLP, DeepMLP, build_model, loss_fn, set_buffers
 
 
 class DivergenceError(RuntimeError):
@@ -87,7 +87,7 @@ def _probe_deep(model: DeepMLP, prefix: str, out: dict) -> None:
     for name, p in model.named_parameters():
         if p.ndim == 2:
             out[f"{prefix}.wgrad.{name}"] = p.grad.detach().cpu().numpy()
-            out[f"{prefix}.w.{name}"] = p.detach().cpu().numpy()
+            out[f"{prefix}.w.{name}"] = p.detach().cpu().numpy().copy()  # a copy: the update is in place
 
 
 def _probe_mlp(model: MLP, prefix: str, out: dict) -> None:
@@ -169,7 +169,6 @@ def train(spec: dict, data: Dataset | str | Path, out_dir: str | Path, *, thread
     g = torch.Generator().manual_seed(spec["seed"])  # draws the init, then every minibatch
     model = build_model(spec, len(data.vocab), data.block_size, g)
     params = model.parameters()
-    n_params = sum(p.nelement() for p in params)
     for p in params:
         p.requires_grad_(True)
     deep = isinstance(model, DeepMLP)
@@ -231,6 +230,24 @@ def train(spec: dict, data: Dataset | str | Path, out_dir: str | Path, *, thread
     progress.close()
     train_seconds += time.perf_counter() - t_loop
 
+    return finish_run(spec, data, out_dir, model, history=history, probes=probes, diverged=diverged,
+                      named2d=[n for n, _ in named2d], train_seconds=train_seconds, threads=threads,
+                      t_start=t_start, start=start, state_path=state_path)
+
+
+def finish_run(spec: dict, data: Dataset, out_dir: str | Path, model, *, history: dict, probes: dict,
+               diverged: dict | None, named2d: list[str], train_seconds: float, threads: int, t_start: float,
+               start: int = 0, state_path: Path | None = None) -> dict:
+    """Evaluate a trained model and write its run directory. Shared by this loop and the batched
+    engine (engine.py), so a run directory does not depend on which of them trained it."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    name, digest, steps = spec["name"], spec_hash(spec), spec["steps"]
+    device = torch.device(spec.get("device", "cpu"))
+    Xtr = data.splits["train"][0]
+    deep = isinstance(model, DeepMLP)
+    params = model.parameters()
+    n_params = sum(p.nelement() for p in params)
     for p in params:
         p.requires_grad_(False)
     if isinstance(model, MLP):
@@ -279,7 +296,7 @@ def train(spec: dict, data: Dataset | str | Path, out_dir: str | Path, *, thread
     write_json(out_dir / "config.json", {"config_hash": digest, "spec": spec})
     with atomic_path(out_dir / "history.npz") as tmp:
         with open(tmp, "wb") as f:
-            np.savez_compressed(f, **history, ud_names=np.array([n for n, _ in named2d]))
+            np.savez_compressed(f, **history, ud_names=np.array(list(named2d)))
     with atomic_path(out_dir / "probes.npz") as tmp:
         with open(tmp, "wb") as f:
             np.savez_compressed(f, **probes)
@@ -289,7 +306,7 @@ def train(spec: dict, data: Dataset | str | Path, out_dir: str | Path, *, thread
                     "itos": data.vocab.itos}, tmp)
     metrics["wall_seconds"] = round(time.perf_counter() - t_start, 3)
     write_json(out_dir / "metrics.json", metrics)  # last: its presence means the run is complete
-    if state_path.exists():
+    if state_path is not None and state_path.exists():
         state_path.unlink()
         state_path.parent.rmdir()
     return metrics
