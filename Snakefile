@@ -29,6 +29,7 @@ wildcard_constraints:
 rule all:
     input:
         WF.all_figures(),
+        WF.beyond_targets(),
         "results/tables/part_a.json",
         "results/tables/part_a.md",
 
@@ -170,3 +171,38 @@ rule report:
         "logs/report.log",
     shell:
         "python -m pipeline report --metrics {input.metrics} --json {output.json} --md {output.md} > {log} 2>&1"
+
+
+# ---- beyond the lecture: studies over many runs (config.yaml `beyond:`) ----------------------
+# Each reads the run directories of its experiments and writes results/beyond/<study>.json
+# (what the site renders) and figures/<study>/. pipeline/studies.py expands seeds and sweeps.
+BEYOND_CODE = code("extras", "stats", "plots", "diagnostics", "io")
+BEYOND_TORCH_CODE = code("extras", "stats", "plots", "diagnostics", "io", "fold", "models", "layers", "data")
+
+
+rule beyond:
+    input:
+        WF.beyond_targets(),
+
+
+for _study in WF.studies():
+
+    rule:
+        name:
+            f"study_{_study}"
+        input:
+            runs=WF.study_inputs(_study),
+            data="data/names.txt",
+            code=BEYOND_TORCH_CODE if _study in ("momentum", "zero_init", "fold") else BEYOND_CODE,
+        output:
+            WF.study_outputs(_study),
+        params:
+            spec=WF.study_params(_study),
+            study=_study,
+        threads: WF.threads()
+        log:
+            f"logs/beyond/{_study}.log",
+        shell:
+            "python -m pipeline study {params.study} --spec {params.spec:q} --runs results/runs "
+            "--data {input.data} --out results/beyond --figures figures/{params.study} "
+            "--threads {threads} > {log} 2>&1"

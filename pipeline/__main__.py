@@ -58,6 +58,30 @@ def _report(a):
     results_table(a.metrics, a.json, a.md)
 
 
+def _study(a):
+    from pathlib import Path
+
+    from . import extras
+    spec, out = json.loads(a.spec), Path(a.out)
+    if a.study == "seeds":
+        r = extras.seed_study(spec, a.runs, out / "seeds.json", out / "seeds.md", a.figures)
+    elif a.study == "gain_sweep":
+        r = extras.gain_sweep(spec, a.runs, out / "gain_sweep.json", a.figures)
+    elif a.study.startswith("compare_"):
+        r = extras.compare(spec, a.runs, out / f"{a.study}.json", a.figures)
+    elif a.study == "momentum":
+        r = extras.momentum_study(spec, a.runs, a.data, out / "momentum.json", a.figures)
+    elif a.study == "zero_init":
+        r = extras.zero_init_study(spec, a.runs, a.data, out / "zero_init.json", a.figures)
+    elif a.study == "fold":
+        r = extras.fold_study(spec, a.runs, a.data, out / "fold.json", threads=a.threads)
+    else:
+        raise SystemExit(f"error: unknown study {a.study!r}; known: seeds, gain_sweep, compare_<name>, "
+                         "momentum, zero_init, fold")
+    for line in r.get("text", []):
+        print(line)
+
+
 def _validate(a):
     from .config import load
     cfg = load(*a.configfile)
@@ -127,6 +151,24 @@ def main(argv: list[str] | None = None) -> int:
     s.add_argument("--json", required=True)
     s.add_argument("--md", required=True)
     s.set_defaults(func=_report)
+
+    s = sub.add_parser("study", help="a study beyond the lecture, over many runs",
+                       description="Read the run directories of one study from config.yaml `beyond:` "
+                                   "(seeds, gain_sweep, compare_<name>, momentum, zero_init, fold) and write "
+                                   "<out>/<study>.json plus its figures.")
+    s.add_argument("study", help="seeds, gain_sweep, compare_<name>, momentum, zero_init or fold")
+    s.add_argument("--spec", required=True, help="the study's spec as JSON (what the Snakefile passes)")
+    s.add_argument("--runs", default="results/runs", help="the directory holding the run directories")
+    s.add_argument("--data", default="data/names.txt", help="the word list (studies that re-evaluate models)")
+    s.add_argument("--out", default="results/beyond", help="directory for <study>.json")
+    s.add_argument("--figures", required=True, help="directory for the study's figures")
+    s.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
+    s.set_defaults(func=_study)
+
+    s = sub.add_parser("validate", help="check config files and list the experiments",
+                       description="Validate config files exactly as the workflow does when it loads.")
+    s.add_argument("--configfile", nargs="+", default=["config.yaml"])
+    s.set_defaults(func=_validate)
 
     s = sub.add_parser("validate", help="check config files and list the experiments",
                        description="Validate config files exactly as the workflow does when it loads.")

@@ -82,3 +82,35 @@ def smooth(y: np.ndarray, window: int) -> tuple[np.ndarray, np.ndarray]:
 def expected_initial_loss(vocab_size: int) -> float:
     """-ln(1/vocab): the loss of a model that spreads its probability evenly."""
     return math.log(vocab_size)
+
+
+# ---- other activations (beyond the lecture) --------------------------------------------------
+
+def saturation_threshold(activation: str) -> float | None:
+    """Saturation only means something for squashing activations: tanh and sigmoid.
+
+    Sigmoid is tested on 2s - 1 = tanh(x / 2), so both count a unit as saturated where its
+    derivative is below 1 - 0.97^2 ~ 6% of its maximum. None for every other activation.
+    """
+    return TANH_SATURATED if activation in ("tanh", "sigmoid") else None
+
+
+def percent_saturated_for(t: np.ndarray, activation: str) -> float | None:
+    th = saturation_threshold(activation)
+    if th is None:
+        return None
+    t = np.asarray(t, dtype=np.float64)
+    return percent_saturated(2.0 * t - 1.0 if activation == "sigmoid" else t, th)
+
+
+def percent_zero(t: np.ndarray) -> float:
+    """Share of exactly-zero outputs: ReLU units that pass no gradient for this example."""
+    return _f((np.asarray(t) == 0).mean() * 100.0)
+
+
+def activation_summary(t: np.ndarray, activation: str) -> dict:
+    """mean and std, plus the one 'unit is off' number that fits the activation:
+    saturated_pct for tanh/sigmoid, zero_pct for ReLU (None where it does not apply)."""
+    t = np.asarray(t, dtype=np.float64)
+    return {"mean": _f(t.mean()), "std": std(t), "saturated_pct": percent_saturated_for(t, activation),
+            "zero_pct": percent_zero(t) if activation == "relu" else None}

@@ -117,28 +117,33 @@ def _layer_label(key: str) -> str:
     return f"layer {key.rsplit('.', 1)[-1]}"
 
 
+ACTIVATION_LABELS = {"tanh": "tanh", "none": "linear", "relu": "ReLU", "leaky_relu": "Leaky ReLU",
+                     "elu": "ELU", "sigmoid": "sigmoid"}
+
+
 def fig_layer_hists(probes: dict, prefix: str, kind: str, spec: dict, when: str) -> tuple[plt.Figure, dict]:
     """kind 'act': activation distribution with saturation; 'actgrad': gradient distribution."""
     keys = sorted((k for k in probes if k.startswith(f"{prefix}.{kind}.")), key=lambda k: int(k.rsplit(".", 1)[1]))
     fig, ax = plt.subplots()
     legend = {}
-    tanh = spec["activation"] == "tanh"
+    activation = spec["activation"]
     for k in keys:
         t = probes[k]
-        if kind == "act":
-            s = dg.activation_stats(t)
+        if kind == "act":  # saturation only for tanh/sigmoid, zero share only for ReLU
+            s = dg.activation_summary(t, activation)
             lab = f"{_layer_label(k)}: mean {s['mean']:+.2f}, std {s['std']:.2f}"
-            if tanh:
+            if s["saturated_pct"] is not None:
                 lab += f", saturated {s['saturated_pct']:.2f}%"
-            else:
-                s.pop("saturated_pct")
+            if s["zero_pct"] is not None:
+                lab += f", zero {s['zero_pct']:.1f}%"
+            s = {key: v for key, v in s.items() if v is not None}
         else:
             s = dg.grad_stats(t)
             lab = f"{_layer_label(k)}: mean {s['mean']:+.2e}, std {s['std']:.2e}"
         x, y = dg.histogram(t)
         ax.plot(x, y, label=lab)
         legend[_layer_label(k)] = s
-    act = "tanh" if tanh else "linear"
+    act = ACTIVATION_LABELS.get(activation, activation)
     if kind == "act":
         ax.set_xlabel(f"{act} layer output")
         what = f"activation distribution ({when})"
@@ -319,3 +324,164 @@ def render_demo(name: str, data_path: str | Path, out_dir: str | Path) -> None:
                                                "at_original": d["at_original"]})
     else:
         raise ValueError(f"unknown demo {name!r}; known: {', '.join(DEMO_FIGURES)}")
+
+
+# ---- beyond the lecture (pipeline/extras.py computes the numbers) ----------------------------
+
+# the figures each study writes, under figures/<study dir>/: the Snakefile asks for exactly these
+BEYOND_FIGURES = {"seeds": ["loss_spread"], "gain_sweep": ["val_loss_vs_gain", "saturation_vs_gain"],
+                  "compare": ["summary"], "momentum": ["running_swing"], "zero_init": ["gradients"]}
+
+
+def fig_seed_spread(rows: list[dict], title: str) -> tuple[plt.Figure, dict]:
+    """Every seed's train and val loss per variant, with the mean and its t interval."""
+    fig, axes = plt.subplots(1, 2, figsize=(12, 4.5), sharey=False)
+    legend = {}
+    for ax, split in zip(axes, ("train", "val"), strict=True):
+        for i, r in enumerate(rows):
+            s = r[split]
+            vals = np.array([np.nan if v is None else v for v in s["values"]], dtype=float)
+            jitter = np.linspace(-0.15, 0.15, vals.size) if vals.size > 1 else np.zeros(1)
+            ax.scatter(i + jitter[1:], vals[1:], s=14, color="C0", alpha=0.7,
+                       label="other seeds" if i == 0 else None)
+            ax.scatter(i + jitter[:1], vals[:1], s=30, color="C3", marker="D",
+                       label="the lecture's seed" if i == 0 else None)
+            if s["ci_low"] is not None:
+                ax.errorbar(i + 0.3, s["mean"], yerr=[[s["mean"] - s["ci_low"]], [s["ci_high"] - s["mean"]]],
+                            fmt="o", color="k", capsize=4, ms=4,
+                            label=f"mean, {100 * s['ci_level']:g}% t interval" if i == 0 else None)
+            legend.setdefault(r["variant"], {})[split] = {k: s[k] for k in ("n", "mean", "std", "ci_low", "ci_high")}
+        ax.set_xticks(range(len(rows)), [r["variant"] for r in rows], rotation=25, ha="right")
+        ax.set_ylabel(f"{split} loss")
+        ax.set_title(f"{split} loss over seeds")
+        ax.legend(loc="upper right")
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig, legend
+
+
+def fig_gain_sweep(out: dict, what: str) -> tuple[plt.Figure, dict]:
+    """val loss (what='val_loss') or saturation ('saturation') against the gain, one line per sweep."""
+    fig, ax = plt.subplots()
+    legend = {}
+    for j, (name, s) in enumerate(out["sweeps"].items()):
+        color = f"C{j}"
+        pts = s["points"]
+        gains = np.array([p["gain"] for p in pts])
+        if what == "val_loss":
+            for p in pts:  # every seed as a dot; a diverged seed as a cross on the top edge
+                ok = [r["val_loss"] for r in p["runs"] if not r["diverged"]]
+                ax.scatter([p["gain"]] * len(ok), ok, s=10, color=color, alpha=0.45)
+                if p["n_diverged"]:
+                    ax.scatter([p["gain"]], [1.0], transform=ax.get_xaxis_transform(), marker="x", s=60,
+                               color=color, clip_on=False, zorder=5)
+            means = np.array([p["val"]["mean"] if p["n_diverged"] == 0 and p["val"]["mean"] is not None
+                              else np.nan for p in pts])
+            z = s["sensitivity"]
+            lab = s["title"]
+            if z["best_gain"] is not None:
+                lab += (f": within {out['tolerance']:g} of best for gains {z['low']:.3g}..{z['high']:.3g} "
+                        f"({z['width_octaves']:.1f} octaves)")
+                ax.axvspan(z["low"], z["high"], color=color, alpha=0.08)
+            ax.plot(gains, means, "-o", color=color, ms=4, label=lab)
+            legend[name] = {"sensitivity": z, "mean_val_loss": [None if not np.isfinite(m) else float(m)
+                                                                for m in means],
+                            "gains": gains.tolist(), "diverged_runs": [p["n_diverged"] for p in pts]}
+        else:
+            for when, ls in (("init", "--"), ("final", "-")):
+                vals = np.array([np.nan if p[f"saturation_{when}_pct"] is None else p[f"saturation_{when}_pct"]
+                                 for p in pts])
+                ax.plot(gains, vals, ls, marker="o", ms=4, color=color,
+                        label=f"{s['title']}, {'at init' if when == 'init' else 'after training'}")
+                legend.setdefault(name, {"gains": gains.tolist()})[f"saturation_{when}_pct"] = [
+                    None if not np.isfinite(v) else float(v) for v in vals]
+    ax.set_xscale("log", base=2)
+    ax.set_xlabel("gain (log scale)")
+    if what == "val_loss":
+        ax.set_ylabel("val loss (dots: seeds, line: mean; x: a diverged run)")
+        ax.set_title("Gain sensitivity: val loss after a fixed step budget")
+    else:
+        ax.set_ylabel(f"% of tanh outputs with |t| > {dg.TANH_SATURATED} (mean over layers and seeds)")
+        ax.set_title("Gain sensitivity: saturation of the tanh layers")
+    ax.legend(loc="best")
+    return fig, legend
+
+
+def fig_compare(rows: list[dict], title: str) -> tuple[plt.Figure, dict]:
+    """Final losses and the per-layer activation std at init, one entry per experiment."""
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(12, 4.5))
+    names = [r["experiment"] for r in rows]
+    x = np.arange(len(rows))
+    for k, split in enumerate(("train", "val")):
+        v = [np.nan if r[f"{split}_loss"] is None else r[f"{split}_loss"] for r in rows]
+        bars = ax1.bar(x + (k - 0.5) * 0.38, v, 0.38, label=split)
+        ax1.bar_label(bars, fmt="%.3f", fontsize=7)
+    finite = [r[f"{sp}_loss"] for r in rows for sp in ("train", "val") if r[f"{sp}_loss"] is not None]
+    if finite:
+        ax1.set_ylim(min(finite) * 0.9, max(finite) * 1.05)
+    ax1.set_xticks(x, names, rotation=25, ha="right")
+    ax1.set_ylabel("loss after training")
+    ax1.set_title("final loss")
+    ax1.legend()
+    for r in rows:
+        stds = [layer["std"] for layer in r["layers_init"]]
+        ax2.plot(range(1, len(stds) + 1), stds, "-o", ms=4, label=r["experiment"])
+    ax2.set_yscale("log")
+    ax2.set_xlabel("hidden layer")
+    ax2.set_ylabel("std of the layer output at init (log)")
+    ax2.set_title("activation scale through depth, at init")
+    ax2.legend(fontsize=7)
+    fig.suptitle(title)
+    fig.tight_layout()
+    legend = {r["experiment"]: {k: r[k] for k in ("activation", "norm", "gain", "train_loss", "val_loss",
+                                                  "initial_loss")} for r in rows}
+    return fig, legend
+
+
+def fig_momentum(out: dict) -> tuple[plt.Figure, dict]:
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(12, 4.5))
+    legend = {}
+    for j, r in enumerate(out["rows"]):
+        tr = out["traces"][r["experiment"]]
+        lab = f"momentum {r['momentum']:g} ({r['experiment']})"
+        ax1.plot(tr["step"], tr["mean_dev"], color=f"C{j}", label=f"{lab}: mean")
+        ax1.plot(tr["step"], tr["std_dev"], color=f"C{j}", ls="--", label=f"{lab}: std")
+        ax2.plot(tr["step"], tr["val_loss"], color=f"C{j}", label=f"{lab}, running statistics")
+        ax2.axhline(r["val_loss_calibrated"], color=f"C{j}", ls=":", lw=1.2, label=f"{lab}, calibrated")
+        legend[r["experiment"]] = {k: r[k] for k in ("momentum", "val_loss_running_final", "val_loss_calibrated",
+                                                     "frozen_val_loss", "final_running_vs_calibrated")}
+    ax1.set_yscale("log")
+    ax1.set_xlabel("minibatch (weights frozen after training)")
+    ax1.set_ylabel("running vs calibrated (in calibrated std)")
+    ax1.set_title("how far the running estimates swing")
+    ax1.legend(fontsize=7)
+    ax2.set_xlabel("minibatch (weights frozen after training)")
+    ax2.set_ylabel("val loss")
+    ax2.set_title("val loss evaluated with the running estimates")
+    ax2.legend(fontsize=7)
+    fig.suptitle(out["title"])
+    fig.tight_layout()
+    return fig, legend
+
+
+def fig_zero_init(rows: list[dict], title: str) -> tuple[plt.Figure, dict]:
+    """Max |gradient| of every parameter tensor at the first step; exact zeros drawn at the floor."""
+    fig, axes = plt.subplots(1, len(rows), figsize=(6 * len(rows), 4.5), squeeze=False)
+    floor = 1e-12
+    legend = {}
+    for ax, r in zip(axes[0], rows, strict=True):
+        names = [p["name"] for p in r["params"]]
+        vals = [max(p["grad_max_abs"], floor) for p in r["params"]]
+        colors = ["C2" if p["changed_by_training"] else "C7" for p in r["params"]]
+        ax.bar(range(len(names)), vals, color=colors)
+        ax.set_yscale("log")
+        ax.set_ylim(floor / 2, max(vals) * 10)
+        ax.axhline(floor, color="k", lw=0.8)
+        ax.set_xticks(range(len(names)), names, rotation=60, ha="right", fontsize=7)
+        ax.set_ylabel("max |gradient| at step 0 (bar at the floor: exactly 0)")
+        ax.set_title(f"{r['experiment']}: green = changed by training", fontsize=9)
+        legend[r["experiment"]] = {"trainable": r["trainable"],
+                                   "grad_exactly_zero": [p["name"] for p in r["params"] if p["grad_exactly_zero"]]}
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig, legend

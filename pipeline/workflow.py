@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 
 from . import config as cfgmod
-from .plots import FIGURES, FORMATS, SUMMARY_FIGURES
+from .plots import BEYOND_FIGURES, FIGURES, FORMATS, SUMMARY_FIGURES
 
 PACKAGE = Path(__file__).resolve().parent
 PRESENTATION_KEYS = ("title", "summary")  # text only: editing it never retrains
@@ -96,10 +96,65 @@ class Workflow:
         return [f"figures/{demo}/{demo}.{ext}" for ext in FORMATS + ("json",)]
 
     def all_figures(self) -> list[str]:
-        out = [f for n in self.resolved for f in self.figure_files(n)]
+        # generated experiments (seeds, sweeps) are read by their study, not plotted one by one
+        out = [f for n in self.resolved if n not in self.cfg.get("expanded", {}) for f in self.figure_files(n)]
         out += self.part_a_figures()
         out += [f for d in self.demos() for f in self.demo_figures(d)]
         return out
+
+    # ---- beyond the lecture: studies over many runs (pipeline/studies.py, pipeline/extras.py) ----
+    def beyond(self) -> dict:
+        return self.cfg.get("beyond") or {}
+
+    def studies(self) -> list[str]:
+        """Every study the config asks for: seeds, gain_sweep, compare_<name>, momentum, zero_init, fold."""
+        b = self.beyond()
+        out = [s for s in ("seeds", "momentum", "zero_init", "fold") if b.get(s)]
+        if b.get("sweeps"):
+            out.append("gain_sweep")
+        out += [f"compare_{c}" for c in b.get("comparisons") or {}]
+        return out
+
+    def study_spec(self, study: str) -> dict:
+        """The study's config section, with the names of the generated experiments filled in."""
+        from . import studies
+        b = self.beyond()
+        if study == "seeds":
+            s = b["seeds"]
+            return dict(s, groups={v: [v] + studies.seed_names(v, s) for v in s["experiments"]})
+        if study == "gain_sweep":
+            return {"tolerance": b.get("sweep_tolerance", 0.05),
+                    "sweeps": {n: {"title": sw["title"], "steps": self.resolved[studies.sweep_members(n, sw)[0][0]]
+                                   ["steps"], "members": studies.sweep_members(n, sw)}
+                               for n, sw in b["sweeps"].items()}}
+        if study.startswith("compare_"):
+            return b["comparisons"][study[len("compare_"):]]
+        return b[study]
+
+    def study_experiments(self, study: str) -> list[str]:
+        spec = self.study_spec(study)
+        if study == "seeds":
+            return [n for names in spec["groups"].values() for n in names]
+        if study == "gain_sweep":
+            return [m[0] for sw in spec["sweeps"].values() for m in sw["members"]]
+        return list(spec["experiments"])
+
+    def study_inputs(self, study: str) -> list[str]:
+        return [f"results/runs/{n}/{f}" for n in self.study_experiments(study) for f in RUN_FILES]
+
+    def study_params(self, study: str) -> str:
+        return json.dumps(self.study_spec(study), sort_keys=True, separators=(",", ":"))
+
+    @staticmethod
+    def study_outputs(study: str) -> list[str]:
+        """Outputs of one study (a wildcard pattern when study is '{study}')."""
+        kind = "compare" if study.startswith("compare_") else study
+        out = [f"results/beyond/{study}.json"] + (["results/beyond/seeds.md"] if study == "seeds" else [])
+        return out + [f"figures/{study}/{f}.{ext}" for f in BEYOND_FIGURES.get(kind, ())
+                      for ext in FORMATS + ("json",)]
+
+    def beyond_targets(self) -> list[str]:
+        return [f for s in self.studies() for f in self.study_outputs(s)]
 
 
 RUN_FILES = ("metrics.json", "config.json", "history.npz", "probes.npz", "samples.txt", "checkpoint.pt")
