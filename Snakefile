@@ -7,7 +7,7 @@
 import os
 import sys
 
-from pipeline.workflow import Workflow, code, TRAIN_CODE, PLOT_CODE, RUN_FILES
+from pipeline.workflow import Workflow, code, TRAIN_CODE, PLOT_CODE, RUN_FILES, ENGINE_CODE
 
 configfile: "config.yaml"
 
@@ -48,7 +48,9 @@ rule data:
         "--sha256 {params.sha256} > {log} 2>&1 || (cat {log} >&2; exit 1)"
 
 
-rule train:
+rule train:  # the simple loop, one job per experiment (runtime.engine: simple)
+    wildcard_constraints:
+        exp=WF.simple_pattern(),
     input:
         data="data/names.txt",
         code=code(*TRAIN_CODE),
@@ -68,6 +70,33 @@ rule train:
     shell:
         "python -m pipeline train --spec {params.spec:q} --data {input.data} --out {params.run_dir} "
         "--threads {threads} --checkpoint-every {params.checkpoint_every} > {log} 2>&1"
+
+
+# the batched engine (runtime.engine: batched): one job per stack of experiments that share an
+# architecture and step count (pipeline/groups.py); it writes the same run directories
+for _job in WF.train_jobs():
+
+    rule:
+        name:
+            f"train_{_job}"
+        input:
+            data="data/names.txt",
+            code=code(*ENGINE_CODE),
+        output:
+            WF.job_outputs(_job),
+        params:
+            specs=WF.job_specs_json(_job),
+            run_dirs=WF.job_run_dirs(_job),
+        threads: WF.threads()
+        conda:
+            "envs/pipeline.yaml"
+        log:
+            f"logs/train/{_job}.log",
+        benchmark:
+            f"results/benchmarks/train/{_job}.tsv"
+        shell:
+            "python -m pipeline train-many --specs {params.specs:q} --data {input.data} "
+            "--out {params.run_dirs} --threads {threads} > {log} 2>&1"
 
 
 rule plot_mlp:

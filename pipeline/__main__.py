@@ -32,6 +32,15 @@ def _train(a):
                                         "n_params", "train_seconds", "ms_per_step")}))
 
 
+def _train_many(a):
+    from .engine import train_many
+    specs = json.loads(a.specs)
+    ms = train_many(specs, a.data, a.out, threads=a.threads)
+    for m in ms:
+        print(json.dumps({k: m[k] for k in ("experiment", "initial_loss", "train_loss", "val_loss", "test_loss",
+                                            "train_seconds", "ms_per_step")}))
+
+
 def _plot(a):
     from .plots import render_experiment
     print("wrote", ", ".join(render_experiment(a.run, a.out, title=a.title)))
@@ -116,6 +125,16 @@ def main(argv: list[str] | None = None) -> int:
     s.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
     s.add_argument("--checkpoint-every", type=int, default=0, help="steps between resumable checkpoints")
     s.set_defaults(func=_train)
+
+    s = sub.add_parser("train-many", help="train several experiments at once with the batched engine",
+                       description="Train experiments that share an architecture as one stacked computation "
+                                   "(pipeline/engine.py) and write one run directory per experiment, the same "
+                                   "files as `train`.")
+    s.add_argument("--specs", required=True, help="a JSON list of resolved experiment specs")
+    s.add_argument("--data", required=True, help="the word list, e.g. data/names.txt")
+    s.add_argument("--out", nargs="+", required=True, help="one run directory per spec, in order")
+    s.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
+    s.set_defaults(func=_train_many)
 
     s = sub.add_parser("plot", help="render every figure of one run",
                        description="Render the figures of one experiment's run directory as PNG, SVG and "

@@ -34,31 +34,11 @@ import torch
 import torch.nn.functional as F
 
 from .data import Dataset, load_dataset
+from .groups import group_key, group_specs
 from .layers import Activation, BatchNorm1d, LayerNorm, Linear
 from .models import MLP, DeepMLP, build_model
 
 CHUNK = 1000  # steps of minibatch indices drawn (and divergence checked) at a time
-
-# what must be equal for models to share one stacked computation
-_MLP_ARCH = ("kind", "n_embd", "n_hidden", "block_size", "batch_size", "steps", "device")
-_DEEP_ARCH = ("kind", "n_embd", "n_hidden", "n_layers", "norm", "activation", "block_size", "batch_size",
-              "steps", "device")
-
-
-def group_key(spec: dict) -> tuple:
-    """Specs with equal keys can be trained in one stack (different seeds, gains, lr, init scales)."""
-    if spec["kind"] == "mlp":
-        return tuple(spec[k] for k in _MLP_ARCH) + (bool(spec.get("batchnorm")), spec["init"]["b1"] is None)
-    return tuple(spec.get(k) for k in _DEEP_ARCH)
-
-
-def group_specs(specs: list[dict]) -> list[list[int]]:
-    """Indices of `specs`, grouped by `group_key`, in first-seen order."""
-    groups: dict[tuple, list[int]] = {}
-    for i, s in enumerate(specs):
-        groups.setdefault(group_key(s), []).append(i)
-    return list(groups.values())
-
 
 def _lr(spec: dict, step: int) -> float:
     decay = spec["lr_decay_step"]

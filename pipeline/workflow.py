@@ -22,6 +22,7 @@ def code(*modules: str) -> list[str]:
 
 TRAIN_CODE = ("config", "data", "layers", "models", "train", "diagnostics", "io")
 PLOT_CODE = ("plots", "diagnostics", "io")
+ENGINE_CODE = TRAIN_CODE + ("engine", "groups")  # the batched engine shares train.py's run writer
 
 
 class Workflow:
@@ -69,6 +70,35 @@ class Workflow:
 
     def checkpoint_every(self) -> int:
         return self.cfg["runtime"]["checkpoint_every"]
+
+    # ---- training jobs: one per experiment (simple loop) or one per stack (batched engine) ----
+    def engine(self) -> str:
+        return self.cfg["runtime"].get("engine", "batched")
+
+    def simple_pattern(self) -> str:
+        """The experiments rule `train` (the simple loop, one job each) may make."""
+        import re
+        return "|".join(re.escape(n) for n in self.names()) if self.engine() == "simple" else "(?!)"
+
+    def train_jobs(self) -> dict[str, list[str]]:
+        """Batched engine: job name -> the experiments it trains as one stack (pipeline/groups.py).
+        Editing one experiment reruns its job only; its stack-mates ride along."""
+        import re
+        from .groups import job_groups
+        if self.engine() != "batched":
+            return {}
+        jobs = job_groups(self.resolved, self.cfg["runtime"].get("max_group"))
+        return {re.sub(r"[^A-Za-z0-9_]", "_", k.split("+")[0]) + f"_x{len(v)}": v for k, v in jobs.items()}
+
+    def job_outputs(self, job: str) -> list[str]:
+        return [f"results/runs/{e}/{f}" for e in self.train_jobs()[job] for f in RUN_FILES]
+
+    def job_run_dirs(self, job: str) -> list[str]:
+        return [f"results/runs/{e}" for e in self.train_jobs()[job]]
+
+    def job_specs_json(self, job: str) -> str:
+        return json.dumps([self.train_spec(e) for e in self.train_jobs()[job]], sort_keys=True,
+                          separators=(",", ":"))
 
     def name_pattern(self, kind: str) -> str:
         import re
