@@ -41,7 +41,7 @@ def results_table(metrics_paths: list[str | Path], json_out: str | Path, md_out:
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in rows:
-        diff = r["val_minus_lecture"]
+        diff = None if r["val_minus_lecture"] is None else round(r["val_minus_lecture"], 4) + 0.0  # no "-0.0000"
         lines.append(f"| `{r['experiment']}` | {r['n_params']:,} | {_fmt(r['initial_loss'])} | "
                      f"{_fmt(r['train_loss'])} | {_fmt(r['val_loss'])} | {_fmt(r['test_loss'])} | "
                      f"{_fmt(r['lecture_train_loss'])} | {_fmt(r['lecture_val_loss'])} | "
