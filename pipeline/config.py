@@ -9,6 +9,7 @@ rules that span keys are checked here.
 from __future__ import annotations
 
 import copy
+import functools
 import hashlib
 import json
 import math
@@ -26,8 +27,18 @@ class ConfigError(ValueError):
     """The configuration is invalid; the message names the key and how to fix it."""
 
 
+@functools.lru_cache(maxsize=1)
+def _schema_text() -> str:
+    return SCHEMA_PATH.read_text()
+
+
+@functools.lru_cache(maxsize=1)
+def _schema_parsed() -> dict:
+    return yaml.safe_load(_schema_text())
+
+
 def _schema() -> dict:
-    return yaml.safe_load(SCHEMA_PATH.read_text())
+    return copy.deepcopy(_schema_parsed())
 
 
 # ---- reading YAML: PyYAML silently keeps the last of two equal keys; a config must not --------
@@ -126,6 +137,12 @@ def _key(path) -> str:
 
 def _describe(error: jsonschema.ValidationError, root: dict, prefix: tuple = ()) -> str:
     """One paragraph: the key, what was found, what is allowed."""
+    if error.validator in ("anyOf", "oneOf"):  # e.g. batchnorm: null or {...}: blame the key inside
+        inner = [e for e in error.context if len(e.absolute_path) > len(error.absolute_path)]
+        if not inner and "description" not in error.schema:  # the branch of the right type, at this key
+            inner = [e for e in error.context if e.validator != "type"]
+        if inner:
+            return _describe(min(inner, key=lambda e: len(e.absolute_path)), root, prefix)
     key = _key(prefix + tuple(error.absolute_path))
     if error.validator == "additionalProperties":
         allowed = sorted(error.schema.get("properties", {}))
@@ -141,6 +158,9 @@ def _describe(error: jsonschema.ValidationError, root: dict, prefix: tuple = ())
     found = _short_json(error.instance)
     if desc:
         return f"{key}: {found} is not allowed; expected {desc}."
+    if error.validator in ("type", "enum", "const", "minimum", "exclusiveMinimum", "maximum", "exclusiveMaximum",
+                           "pattern", "minLength", "maxLength", "minItems", "maxItems", "uniqueItems"):
+        return f"{key}: {found} is not allowed; expected {_short(error.schema, root)}."
     if error.validator == "minProperties" and not error.instance:
         return f"{key}: is empty; declare at least one entry (see the commented config.yaml)."
     return f"{key}: {found} is not allowed ({error.validator} {_short_json(error.validator_value)})."
@@ -155,9 +175,18 @@ def _short(schema: dict, root: dict) -> str:
     if "enum" in schema:
         return "one of " + ", ".join(repr(v) for v in schema["enum"])
     t = schema.get("type", "value")
+    t = " or ".join(t) if isinstance(t, list) else str(t)
+    t = {"null": "null", "integer": "an integer (no decimal point)", "object": "a mapping of keys",
+         "array": "a list", "string": "a text", "boolean": "true or false"}.get(t, f"a {t}")
     bounds = [f">= {schema['minimum']}" if "minimum" in schema else "",
-              f"> {schema['exclusiveMinimum']}" if "exclusiveMinimum" in schema else ""]
-    return " ".join([f"a {t}"] + [b for b in bounds if b])
+              f"> {schema['exclusiveMinimum']}" if "exclusiveMinimum" in schema else "",
+              f"<= {schema['maximum']}" if "maximum" in schema else "",
+              f"< {schema['exclusiveMaximum']}" if "exclusiveMaximum" in schema else "",
+              "(not empty)" if schema.get("minLength") == 1 or schema.get("minItems") == 1 else "",
+              f"with at least {schema['minItems']} items" if schema.get("minItems", 1) > 1 else "",
+              f"with at most {schema['maxItems']} items" if "maxItems" in schema else "",
+              f"matching {schema['pattern']}" if "pattern" in schema else ""]
+    return " ".join([t] + [b for b in bounds if b])
 
 
 def _check(instance: Any, schema: dict, root: dict, prefix: tuple = (), source: str = "config") -> None:
