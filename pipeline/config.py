@@ -241,11 +241,10 @@ def validate(cfg: dict, source: str = "config") -> dict:
         spec["gain"] = parse_gain(spec["gain"], f"{where}.gain")
         decay = spec["lr_decay_step"]
         if decay is not None and decay > spec["steps"]:
-            own = cfg["experiments"][name]
-            def origin(k, own=own, kind=spec["kind"]):  # noqa: E306
-                return f"experiments.{name}" if k in own else f"defaults.{kind}"
-            raise ConfigError(f"{where}.lr_decay_step: {decay} (from {origin('lr_decay_step')}) is past the "
-                              f"last step: steps is {spec['steps']} (from {origin('steps')}). Set lr_decay_step "
+            origin = {k: f"experiments.{name}" if k in cfg["experiments"][name] else f"defaults.{spec['kind']}"
+                      for k in ("lr_decay_step", "steps")}
+            raise ConfigError(f"{where}.lr_decay_step: {decay} (from {origin['lr_decay_step']}) is past the "
+                              f"last step: steps is {spec['steps']} (from {origin['steps']}). Set lr_decay_step "
                               "to at most steps, or to null for no decay.")
         if spec["kind"] == "mlp" and spec.get("batchnorm") and spec["init"]["b1"] is not None:
             raise ConfigError(f"{where}.init.b1: must be null with batchnorm (the batch mean cancels b1). "
