@@ -248,21 +248,28 @@ def _diverged_figure(spec: dict, metrics: dict, what: str) -> tuple[plt.Figure, 
 
 def render_part_a(run_dirs: list[str | Path], out_dir: str | Path) -> None:
     runs = [load_run(r) for r in run_dirs]
-    # overlay of every loss curve, smoothed
-    fig, ax = plt.subplots()
+    # overlay of every loss curve, smoothed; the right panel zooms on the second half,
+    # where the variants separate by a few hundredths
+    fig, (ax, zoom) = plt.subplots(1, 2, figsize=(12, 4.5), gridspec_kw={"width_ratios": [3, 2]})
     legend = {}
-    for spec, metrics, history, _ in runs:
+    styles = ["-", "--", "-.", ":"]
+    for j, (spec, metrics, history, _) in enumerate(runs):
         loss = history["log10_loss"]
         window = max(1, min(1000, loss.size // 50 or 1))
         x, y = dg.smooth(loss, window)
         val = metrics["val_loss"]
-        ax.plot(x, y, lw=1.4, label=f"{spec['name']}: val {val:.4f}")
+        kw = {"lw": 1.4, "ls": styles[j % len(styles)], "color": f"C{j}"}
+        ax.plot(x, y, label=f"{spec['name']}: val {val:.4f}", **kw)
+        half = x >= x[-1] / 2
+        zoom.plot(x[half], y[half], **kw)
         legend[spec["name"]] = {"val_loss": val, "train_loss": metrics["train_loss"],
                                 "final_smoothed_log10_loss": float(y[-1]), "smoothing_window": window}
     ax.set_xlabel("training step")
     ax.set_ylabel("log10(minibatch loss), smoothed")
     ax.set_title("Part A: training loss of every variant")
     ax.legend(loc="upper right")
+    zoom.set_xlabel("training step")
+    zoom.set_title("second half, zoomed")
     save(fig, out_dir, "loss_overlay", legend)
 
     # initial loss against the loss of a uniform prediction
@@ -314,7 +321,9 @@ def render_demo(name: str, data_path: str | Path, out_dir: str | Path) -> None:
         for j in range(out.shape[1]):
             lab = f"input {j}" + (" (moved)" if j == d["moved_index"] else f" = {d['values'][j]:+.2f}")
             ax2.plot(sweep, out[:, j], lw=2.5 if j == d["moved_index"] else 1.2, label=lab)
-        ax2.set_xlabel(f"value of input {d['moved_index']}")
+        for a in (ax1, ax2):
+            a.axvline(d["values"][d["moved_index"]], color="grey", ls=":", lw=1)
+        ax2.set_xlabel(f"value of input {d['moved_index']} (dotted: its value in the batch)")
         ax2.set_ylabel("normalised output (x - mean) / std")
         ax2.set_title("...and so every normalised output")
         ax2.legend(fontsize=7)
