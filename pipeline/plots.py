@@ -487,8 +487,9 @@ def fig_zero_init(rows: list[dict], title: str) -> tuple[plt.Figure, dict]:
         ax.set_ylim(floor / 2, max(vals) * 10)
         ax.axhline(floor, color="k", lw=0.8)
         ax.set_xticks(range(len(names)), names, rotation=60, ha="right", fontsize=7)
-        ax.set_ylabel("max |gradient| at step 0 (bar at the floor: exactly 0)")
-        ax.set_title(f"{r['experiment']}: green = changed by training", fontsize=9)
+        ax.set_ylabel("max |gradient| at step 0")
+        ax.set_title(f"{r['experiment']}\ngreen: changed by training; bar on the floor: gradient exactly 0",
+                     fontsize=9)
         legend[r["experiment"]] = {"trainable": r["trainable"],
                                    "grad_exactly_zero": [p["name"] for p in r["params"] if p["grad_exactly_zero"]]}
     fig.suptitle(title)
