@@ -383,3 +383,39 @@ def test_beyond_outputs_of_the_quick_dag(quick_run):
                 "momentum/running_swing", "zero_init/gradients", "compare_activations/summary"):
         for ext in ("png", "svg", "json"):
             assert (quick_run / "figures" / f"{rel}.{ext}").stat().st_size > 0
+
+
+# ---- the interactive BatchNorm demo (docs/interactive/batchnorm.html) ----------------------------
+
+DEMO = ROOT / "docs" / "interactive" / "batchnorm.html"
+
+
+def test_batchnorm_widget_is_offline_and_self_contained():
+    import re
+    html = DEMO.read_text()
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", html)  # nothing fetched
+    assert "@import" not in html and "url(" not in html
+    assert html.count("<script>") == 1 and "<script src" not in html
+    assert "\n\n" not in html  # one raw HTML block for Markdown: a blank line would end it
+    values = json.loads(re.search(r'data-values="([^"]+)"', html).group(1))
+    assert values == raw_config()["demos"]["batchnorm_demo"]["values"]
+
+
+def test_batchnorm_widget_numbers_match_numpy(tmp_path):
+    import re
+    import shutil
+    import subprocess
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("node is not installed")
+    js = re.search(r"<script>(.*)</script>", DEMO.read_text(), re.S).group(1)
+    (tmp_path / "demo.js").write_text(js)
+    out = subprocess.run([node, str(ROOT / "tests" / "js" / "bn_fakedom.js"), str(tmp_path / "demo.js")],
+                         capture_output=True, text=True, timeout=60, check=True).stdout.splitlines()
+    x = np.array(raw_config()["demos"]["batchnorm_demo"]["values"], dtype=float)
+    assert f"\u03bc = {x.mean():+.3f}" in out[0] and f"\u03c3 = {x.std(ddof=1):.3f}" in out[0]
+    x[0] = 3.0  # the harness drags input 0 to 3
+    assert f"\u03bc = {x.mean():+.3f}" in out[1] and f"\u03c3 = {x.std(ddof=1):.3f}" in out[1]
+    xhat = (x - x.mean()) / np.sqrt(x.var(ddof=1) + 1e-5)
+    cells = re.findall(r"<tr[^>]*><td>\d+</td><td>([^<]+)</td><td>([^<]+)</td>", out[2])
+    assert [float(c[1]) for c in cells] == pytest.approx(np.round(xhat, 3).tolist(), abs=1e-3)
