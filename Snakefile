@@ -32,11 +32,13 @@ rule all:
         WF.beyond_targets(),
         "results/tables/part_a.json",
         "results/tables/part_a.md",
+        "results/data.json",
 
 
 rule data:
     output:
-        "data/names.txt",
+        names="data/names.txt",
+        info="results/data.json",  # sha256, origin and vocabulary of the word list, for the site
     params:
         **WF.data_params(),
     conda:
@@ -44,8 +46,8 @@ rule data:
     log:
         "logs/data.log",
     shell:
-        "python -m pipeline fetch --out {output} --url {params.url:q} --path {params.path:q} "
-        "--sha256 {params.sha256} > {log} 2>&1 || (cat {log} >&2; exit 1)"
+        "python -m pipeline fetch --out {output.names} --info {output.info} --url {params.url:q} "
+        "--path {params.path:q} --sha256 {params.sha256} > {log} 2>&1 || (cat {log} >&2; exit 1)"
 
 
 rule train:  # the simple loop, one job per experiment (runtime.engine: simple)

@@ -10,6 +10,13 @@ import sys
 def _fetch(a):
     from .data import fetch
     digest = fetch(a.out, url=a.url, local=a.path or None, sha256=None if a.sha256 == "none" else a.sha256)
+    if a.info:
+        from pathlib import Path
+
+        from .data import describe
+        from .io import write_json
+        origin = f"local file {Path(a.path).name}" if a.path else a.url  # no machine paths on the site
+        write_json(a.info, describe(a.out, origin))
     print(f"{a.out}: sha256 {digest} ({'copied from ' + a.path if a.path else 'downloaded from ' + a.url})")
 
 
@@ -106,6 +113,7 @@ def main(argv: list[str] | None = None) -> int:
                        description="Download names.txt (or copy a local file) and verify its sha256. "
                                    "Nothing is written unless the checksum matches.")
     s.add_argument("--out", required=True, help="where to write the word list, e.g. data/names.txt")
+    s.add_argument("--info", default="", help="also write its sha256, origin and vocabulary here (JSON)")
     s.add_argument("--url", default="https://raw.githubusercontent.com/karpathy/makemore/master/names.txt")
     s.add_argument("--path", default="", help="a local copy to use instead of downloading")
     s.add_argument("--sha256", default="0a30b5557f192f32ab962680889aac5f6fda0f4cecf40a6d0b5694f58ea8cc4d",

@@ -67,20 +67,61 @@ def fetch(out: str | Path, *, url: str = CANONICAL_URL, local: str | Path | None
                             "The file is not the expected names.txt (truncated or edited?). "
                             f"{LOCAL_HINT} -- or, for a word list of your own, also set "
                             "names_sha256 to its checksum (or to null to skip the check).")
+        try:
+            read_words(tmp)  # a word list the pipeline cannot use fails here, in the data rule
+        except DataError as e:
+            raise DataError(str(e).replace(str(tmp), origin)) from None
     return digest
 
 
 def read_words(path: str | Path) -> list[str]:
-    """One word per line; blank lines and surrounding whitespace are ignored."""
-    text = Path(path).read_text(encoding="utf-8-sig")  # tolerate a BOM
-    words = [w.strip() for w in text.splitlines()]
-    words = [w for w in words if w]
-    if len(words) < 3:
-        raise DataError(f"{path} holds {len(words)} word(s); a train/val/test split needs at least 3.")
-    bad = sorted({c for w in words for c in w if c == "." or c.isspace()})
-    if bad:
-        raise DataError(f"{path}: words may not contain {bad!r}: '.' marks the start and end of a word.")
+    """The word list: one word per line, in UTF-8.
+
+    What is tolerated, and how: a byte-order mark is dropped; Windows (CRLF) and old Mac (CR)
+    line ends are fine; spaces around a word and empty lines are ignored; case is kept, so
+    'Anna' and 'anna' are different words and 'A' is a token of its own; any other character
+    (digits, '-', 'é', ...) becomes a token of the vocabulary. Refused, with a message naming
+    the line: '.' or whitespace inside a word ('.' marks the start and end of a word), text that
+    is not UTF-8, and a list too short to give every split (train/val/test) at least one word.
+    """
+    path = Path(path)
+    try:
+        text = path.read_bytes().decode("utf-8-sig")  # tolerate a BOM
+    except UnicodeDecodeError as e:
+        line = path.read_bytes()[:e.start].count(b"\n") + 1
+        raise DataError(f"{path}, line {line}: not UTF-8 text ({e.reason} at byte {e.start}). "
+                        "Save the word list as UTF-8, one word per line.") from None
+    words = []
+    for n, raw in enumerate(text.splitlines(), 1):
+        w = raw.strip()
+        if not w:
+            continue
+        bad = sorted({c for c in w if c == "." or c.isspace()})
+        if bad:
+            raise DataError(f"{path}, line {n}: the word {w!r} contains {', '.join(repr(c) for c in bad)}; "
+                            "words may not contain '.' (it marks the start and end of a word) or spaces.")
+        words.append(w)
+    sizes = split_sizes(len(words))
+    if min(sizes) == 0:
+        raise DataError(f"{path} holds {len(words)} word(s): too few for a train/val/test split of 80/10/10% "
+                        f"(it would give {sizes[0]}/{sizes[1]}/{sizes[2]} words). Give at least 10 words.")
     return words
+
+
+def split_sizes(n: int) -> tuple[int, int, int]:
+    n1, n2 = int(0.8 * n), int(0.9 * n)
+    return n1, n2 - n1, n - n2
+
+
+def describe(path: str | Path, origin: str, block_size: int = 3, split_seed: int = 42) -> dict:
+    """What a site or a reader needs to know about the data a build used (results/data.json)."""
+    words = read_words(path)
+    vocab = Vocab.from_words(words)
+    path = Path(path)
+    return {"sha256": sha256_of(path), "bytes": path.stat().st_size, "origin": origin,
+            "canonical": sha256_of(path) == CANONICAL_SHA256, "canonical_sha256": CANONICAL_SHA256,
+            "words": len(words), "vocab_size": len(vocab), "vocab": "".join(vocab.itos),
+            "split_words": dict(zip(("train", "val", "test"), split_sizes(len(words)), strict=True))}
 
 
 @dataclass(frozen=True)

@@ -217,6 +217,11 @@ def render_experiment(run_dir: str | Path, out_dir: str | Path, title: str | Non
         out.append(name)
 
     emit("loss_curve", fig_loss_curve(loss[:last], spec, metrics))
+    if spec["kind"] == "mlp" and "init.h" not in probes:  # diverged at step 0: nothing to histogram
+        for fig_name, what in (("hpreact_hist", "hidden pre-activations at init"),
+                               ("tanh_hist", "tanh outputs at init"), ("saturation_map", "saturation at init")):
+            emit(fig_name, _diverged_figure(spec, metrics, what))
+        return out
     if spec["kind"] == "mlp":
         emit("hpreact_hist", fig_hist(probes["init.hpreact"], spec, "hidden pre-activations at init",
                                       "pre-activation (input to tanh)", saturation=False))

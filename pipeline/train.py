@@ -29,7 +29,7 @@ import torch
 from . import diagnostics as dg
 from .config import spec_hash
 from .data import Dataset, load_dataset
-from .io import atomic_path, write_json, write_text
+from .io import atomic_path, write_json, write_npz, write_text
 from .models import MLP, DeepMLP, build_model, loss_fn, set_buffers
 
 
@@ -126,6 +126,8 @@ def sample(model, block_size: int, itos: tuple[str, ...], count: int, seed: int,
 
 def _save_state(path: Path, model, step: int, g: torch.Generator, history: dict, probes: dict,
                 digest: str, train_seconds: float) -> None:
+    """Everything the loop carries from step to step; written atomically, so a kill leaves the
+    previous state or this one, never half of one. `digest` names the spec and the data."""
     state = {"spec_hash": digest, "step": step, "generator": g.get_state(),
              "params": dict(model.named_parameters()), "buffers": model.buffers(),
              "history": history, "probes": probes, "train_seconds": train_seconds}
@@ -138,9 +140,11 @@ def _load_state(path: Path, model, g: torch.Generator, digest: str) -> dict | No
         return None
     try:
         state = torch.load(path, weights_only=False)
-    except Exception:  # a torn file from a kill cannot happen (atomic), but be safe
+    except Exception as e:  # a torn file from a kill cannot happen (atomic), but be safe
+        print(f"ignoring unreadable resume state {path} ({e}); starting from step 0", file=sys.stderr)
         return None
-    if state.get("spec_hash") != digest:
+    if state.get("spec_hash") != digest:  # another spec or another word list: start afresh
+        print(f"ignoring resume state {path}: it belongs to another config or data set", file=sys.stderr)
         return None
     with torch.no_grad():
         for (name, p) in model.named_parameters():
@@ -181,7 +185,8 @@ def train(spec: dict, data: Dataset | str | Path, out_dir: str | Path, *, thread
     probes: dict[str, np.ndarray] = {}
     state_path = out_dir / ".resume" / "state.pt"
     start, train_seconds = 0, 0.0
-    state = _load_state(state_path, model, g, digest) if checkpoint_every else None
+    resume_key = f"{digest}-{data.sha256}"  # a state is only valid for this spec and this data
+    state = _load_state(state_path, model, g, resume_key) if checkpoint_every else None
     if state is not None:
         start, history, probes, train_seconds = (state["step"], state["history"], state["probes"],
                                                   state["train_seconds"])
@@ -225,7 +230,7 @@ def train(spec: dict, data: Dataset | str | Path, out_dir: str | Path, *, thread
                 history["ud"][i] = [((lr * p.grad).std() / p.data.std()).log10().item() for _, p in named2d]
         progress.update(i, lossv)
         if checkpoint_every and (i + 1) % checkpoint_every == 0 and i + 1 < steps:
-            _save_state(state_path, model, i + 1, g, history, probes, digest,
+            _save_state(state_path, model, i + 1, g, history, probes, resume_key,
                         train_seconds + time.perf_counter() - t_loop)
     progress.close()
     train_seconds += time.perf_counter() - t_loop
@@ -259,8 +264,12 @@ def finish_run(spec: dict, data: Dataset, out_dir: str | Path, model, *, history
     names = sample(model, data.block_size, data.vocab.itos, spec["sampling"]["count"],
                    spec["sampling"]["seed"]) if not diverged and spec["sampling"]["count"] else []
 
+    if diverged:  # JSON has no NaN or Infinity: name them in text
+        diverged = {k: (str(v) if isinstance(v, float) and not math.isfinite(v) else v)
+                    for k, v in diverged.items()}
+    first = float(10 ** history["log10_loss"][0])
     init_stats = {}
-    if not deep:
+    if not deep and "init.h" in probes:  # absent only if the loss was non-finite at step 0
         h0 = probes["init.h"]
         init_stats = {"dead_neurons": dg.dead_neurons(h0),
                       "saturated_pct_099": dg.percent_saturated(h0, dg.DEAD_THRESHOLD),
@@ -269,7 +278,7 @@ def finish_run(spec: dict, data: Dataset, out_dir: str | Path, model, *, history
         "experiment": name,
         "kind": spec["kind"],
         "part": spec["part"],
-        "initial_loss": float(10 ** history["log10_loss"][0]),
+        "initial_loss": first if math.isfinite(first) else None,
         "expected_initial_loss": dg.expected_initial_loss(len(data.vocab)),
         "train_loss": losses.get("train"),
         "val_loss": losses.get("val"),
@@ -294,12 +303,8 @@ def finish_run(spec: dict, data: Dataset, out_dir: str | Path, model, *, history
         "resumed_from_step": start or None,
     }
     write_json(out_dir / "config.json", {"config_hash": digest, "spec": spec})
-    with atomic_path(out_dir / "history.npz") as tmp:
-        with open(tmp, "wb") as f:
-            np.savez_compressed(f, **history, ud_names=np.array(list(named2d)))
-    with atomic_path(out_dir / "probes.npz") as tmp:
-        with open(tmp, "wb") as f:
-            np.savez_compressed(f, **probes)
+    write_npz(out_dir / "history.npz", **history, ud_names=np.array(list(named2d)))  # byte-reproducible
+    write_npz(out_dir / "probes.npz", **probes)
     write_text(out_dir / "samples.txt", "".join(n + "\n" for n in names))
     with atomic_path(out_dir / "checkpoint.pt") as tmp:
         torch.save({"spec": spec, "params": dict(model.named_parameters()), "buffers": model.buffers(),
