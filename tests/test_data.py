@@ -61,5 +61,5 @@ def test_fetch_unreachable_url(tmp_path):
 def test_read_words_rejects_too_few(tmp_path):
     p = tmp_path / "w.txt"
     p.write_text("anna\n\n")
-    with pytest.raises(DataError, match="at least 3"):
+    with pytest.raises(DataError, match="too few for a train/val/test split"):
         read_words(p)
