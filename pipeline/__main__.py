@@ -197,11 +197,6 @@ def main(argv: list[str] | None = None) -> int:
     s.add_argument("--configfile", nargs="+", default=["config.yaml"])
     s.set_defaults(func=_validate)
 
-    s = sub.add_parser("validate", help="check config files and list the experiments",
-                       description="Validate config files exactly as the workflow does when it loads.")
-    s.add_argument("--configfile", nargs="+", default=["config.yaml"])
-    s.set_defaults(func=_validate)
-
     a = p.parse_args(argv)
     from .config import ConfigError
     from .data import DataError
