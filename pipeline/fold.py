@@ -13,7 +13,7 @@ import time
 import torch
 
 from .layers import BatchNorm1d, Layer, Linear, Sequential
-from .models import DeepMLP, MLP
+from .models import MLP, DeepMLP
 
 
 def fold_linear_bn(lin: Linear, bn: BatchNorm1d) -> Linear:
