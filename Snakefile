@@ -33,6 +33,7 @@ rule all:
         "results/tables/part_a.json",
         "results/tables/part_a.md",
         "results/data.json",
+        "site",  # the teaching site, last (rule site)
 
 
 rule data:
@@ -237,3 +238,95 @@ for _study in WF.studies():
             "python -m pipeline study {params.study} --spec {params.spec:q} --runs results/runs "
             "--data {input.data} --out results/beyond --figures figures/{params.study} "
             "--threads {threads} > {log} 2>&1"
+
+
+# ---- the teaching site (pipeline/site.py): pages from the outputs, then MkDocs, last ----------
+# The pages and notebooks go to docs/generated/ of the working directory; pipeline/site_hooks.py
+# mounts them, and figures/, into the site. `mkdocs build --strict` alone re-renders from them.
+from pipeline.workflow import REPO, SITE_CODE, notebooks, site_digest, site_page_inputs, site_sources
+
+
+rule site_pages:
+    input:
+        site_page_inputs(WF),
+        code=code(*SITE_CODE, "models", "layers"),  # the pages quote the init code of models.py
+        notes=site_sources(),
+    output:
+        directory("docs/generated/content"),
+    params:
+        configfiles=workflow.configfiles,
+        digest=site_digest(WF),  # any config edit regenerates the pages
+    conda:
+        "envs/pipeline.yaml"
+    resources:
+        **WF.rule_resources("site"),
+    log:
+        "logs/site/pages.log",
+    shell:
+        "python -m pipeline site pages --configfile {params.configfiles:q} --out {output} > {log} 2>&1"
+
+
+rule site_dag:
+    input:
+        snakefile=workflow.main_snakefile,
+        configfiles=workflow.configfiles,
+        code=code(*SITE_CODE),
+    output:
+        "docs/generated/dag/dag.svg",
+        "docs/generated/dag/rulegraph.svg",
+    params:
+        out_dir=subpath(output[0], parent=True),
+    conda:
+        "envs/pipeline.yaml"
+    resources:
+        **WF.rule_resources("site"),
+    log:
+        "logs/site/dag.log",
+    shell:
+        "python -m pipeline site dag --snakefile {input.snakefile:q} --configfile {input.configfiles:q} "
+        "--out {params.out_dir} > {log} 2>&1"
+
+
+rule notebook:
+    wildcard_constraints:
+        notebook="|".join(notebooks()) or "(?!)",
+    input:
+        src=f"{REPO}/notebooks/{{notebook}}.py",
+        runs=site_page_inputs(WF),
+        checkpoints=expand("results/runs/{exp}/checkpoint.pt", exp=PART_A),
+        code=code(*SITE_CODE, "models", "layers", "train"),
+    output:
+        "docs/generated/notebooks/{notebook}.ipynb",
+    conda:
+        "envs/pipeline.yaml"
+    resources:
+        **WF.rule_resources("site"),
+    log:
+        "logs/site/notebook_{notebook}.log",
+    benchmark:
+        "results/benchmarks/notebook/{notebook}.tsv"
+    shell:
+        "python -m pipeline site notebook --src {input.src:q} --out {output} > {log} 2>&1"
+
+
+rule site:
+    input:
+        "docs/generated/content",
+        "docs/generated/dag/dag.svg",
+        "docs/generated/dag/rulegraph.svg",
+        expand("docs/generated/notebooks/{notebook}.ipynb", notebook=notebooks()),
+        WF.all_figures(),
+        sources=site_sources(),
+        code=code(*SITE_CODE),
+    output:
+        directory("site"),
+    params:
+        mkdocs=f"{REPO}/mkdocs.yml",
+    conda:
+        "envs/pipeline.yaml"
+    resources:
+        **WF.rule_resources("site"),
+    log:
+        "logs/site/mkdocs.log",
+    shell:
+        "python -m pipeline site build --config-file {params.mkdocs:q} --site-dir {output} > {log} 2>&1"

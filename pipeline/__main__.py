@@ -105,6 +105,23 @@ def _validate(a):
         print(f"{name:24s} kind={s['kind']:4s} part={s['part']} steps={s['steps']}")
 
 
+def _site(a):
+    from . import site
+    if a.what == "pages":
+        written = site.write_pages(site.load_cfg(a.configfile), root=a.root, out=a.out)
+        print(f"wrote {len(written)} files under {a.out or 'docs/generated/content'}")
+    elif a.what == "notebook":
+        site.execute_notebook(a.src, a.out, cwd=a.root)
+        print(f"executed {a.src} -> {a.out}")
+    elif a.what == "dag":
+        site.render_dag(a.snakefile, a.configfile, a.out, workdir=a.root)
+        print(f"wrote the pipeline graphs to {a.out}")
+    elif a.what == "build":
+        rc = site.build(a.config_file, a.site_dir, root=a.root, strict=not a.no_strict)
+        if rc:
+            raise SystemExit(rc)
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m pipeline", description=__doc__)
     sub = p.add_subparsers(dest="step", required=True, metavar="STEP")
@@ -196,6 +213,23 @@ def main(argv: list[str] | None = None) -> int:
                        description="Validate config files exactly as the workflow does when it loads.")
     s.add_argument("--configfile", nargs="+", default=["config.yaml"])
     s.set_defaults(func=_validate)
+
+    s = sub.add_parser("site", help="the teaching site: pages, notebooks, pipeline graph, mkdocs build",
+                       description="Generate the site's pages from the pipeline's outputs (pages), execute a "
+                                   "companion notebook (notebook), draw the pipeline graph (dag), or render the "
+                                   "site with MkDocs (build). Run from the directory holding results/ and "
+                                   "figures/ (--root).")
+    s.add_argument("what", choices=["pages", "notebook", "dag", "build"])
+    s.add_argument("--root", default=".", help="the pipeline's working directory (default: .)")
+    s.add_argument("--configfile", nargs="+", default=["config.yaml"], help="config files, later override earlier")
+    s.add_argument("--out", default=None, help="pages: output directory (default docs/generated/content); "
+                                               "notebook: the .ipynb; dag: output directory")
+    s.add_argument("--src", help="notebook: the jupytext .py source")
+    s.add_argument("--snakefile", default="Snakefile", help="dag: the workflow to draw")
+    s.add_argument("--config-file", default="mkdocs.yml", help="build: the MkDocs config")
+    s.add_argument("--site-dir", default="site", help="build: where the site goes")
+    s.add_argument("--no-strict", action="store_true", help="build: let warnings pass")
+    s.set_defaults(func=_site)
 
     a = p.parse_args(argv)
     from .config import ConfigError

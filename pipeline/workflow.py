@@ -188,3 +188,35 @@ class Workflow:
 
 
 RUN_FILES = ("metrics.json", "config.json", "history.npz", "probes.npz", "samples.txt", "checkpoint.pt")
+
+
+# ---- the teaching site (pipeline/site.py): the last targets of `snakemake` ----------------
+REPO = PACKAGE.parent
+SITE_CODE = ("site", "site_hooks", "report", "config", "io")
+SITE_RUN_FILES = ("metrics.json", "config.json", "samples.txt")
+
+
+def notebooks() -> list[str]:
+    """The companion notebooks: every jupytext .py under notebooks/."""
+    return sorted(p.stem for p in (REPO / "notebooks").glob("*.py"))
+
+
+def site_sources() -> list[str]:
+    """The hand-written site: mkdocs.yml, CITATION.cff and docs/ (not the generated part)."""
+    docs = REPO / "docs"
+    files = [p for p in docs.rglob("*") if p.is_file() and p.relative_to(docs).parts[0] != "generated"]
+    return [str(REPO / "mkdocs.yml"), str(REPO / "CITATION.cff")] + sorted(str(p) for p in files)
+
+
+def site_page_inputs(wf: Workflow) -> list[str]:
+    """What the generated pages read: the shown runs, every figure (legends), the demos' numbers."""
+    shown = [n for n in wf.resolved if n not in wf.cfg.get("expanded", {})]
+    return ([f"results/runs/{n}/{f}" for n in shown for f in SITE_RUN_FILES] + wf.all_figures()
+            + [f"results/demos/{d}.json" for d in wf.demos()])
+
+
+def site_digest(wf: Workflow) -> str:
+    """Changes with anything in the resolved config, so editing an experiment regenerates the pages."""
+    import hashlib
+    blob = json.dumps({"resolved": wf.resolved, "demos": wf.cfg["demos"]}, sort_keys=True, default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()[:16]

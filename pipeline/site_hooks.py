@@ -1,0 +1,109 @@
+"""MkDocs hooks of the teaching site (mkdocs.yml `hooks:`). Build-time only:
+
+- mount the pipeline's outputs into the site: the generated pages
+  (docs/generated/content/pages), the executed notebooks, the pipeline graph and every
+  file under figures/ (PNG, SVG and the legend JSON), read from the run's working
+  directory ($MAKEMORE_SITE_ROOT, default: beside mkdocs.yml), so nothing is copied;
+- take the navigation from the generated nav.yml (experiments come from the config);
+- point pymdownx.snippets at the generated includes and the hand-written notes;
+- turn the math (pymdownx.arithmatex, generic mode) into MathML, so pages need no
+  math script;
+- drop the CDN scripts (MathJax, mermaid) that notebook pages would otherwise load.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import re
+from pathlib import Path
+
+import yaml
+from latex2mathml.converter import convert as latex_to_mathml
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import event_priority
+from mkdocs.structure.files import File
+
+SITE_ROOT_ENV = "MAKEMORE_SITE_ROOT"
+SHIM_URL = "assets/vendor/iframe-worker/shim.js"  # local copy of the file:// web-worker shim
+_state: dict = {}
+
+
+def _paths(config) -> tuple[Path, Path]:
+    repo = Path(config.config_file_path).resolve().parent
+    root = Path(os.environ.get(SITE_ROOT_ENV) or repo).resolve()
+    return repo, root
+
+
+@event_priority(-100)  # after Material's offline plugin has added its polyfill
+def on_config(config):
+    repo, root = _paths(config)
+    gen = root / "docs" / "generated"
+    content = gen / "content"
+    if not (content / "nav.yml").is_file():
+        raise PluginError(f"{content / 'nav.yml'} is missing: the pages are generated from the pipeline's "
+                          "outputs. Run `snakemake -j4` (or `python -m pipeline site pages`) first.")
+    _state.update(repo=repo, root=root, gen=gen, content=content)
+    config.nav = yaml.safe_load((content / "nav.yml").read_text(encoding="utf-8"))
+    snippets = config.mdx_configs.setdefault("pymdownx.snippets", {})
+    snippets["base_path"] = [str(content / "include"), str(repo / "docs")]
+    snippets["check_paths"] = True
+    config.extra["polyfills"] = [SHIM_URL if "iframe-worker" in str(u) else u
+                                 for u in config.extra.get("polyfills", [])]
+    return config
+
+
+def _mounts():
+    """(source directory, site prefix, suffixes) of everything mounted into the site."""
+    root, gen, content = _state["root"], _state["gen"], _state["content"]
+    return [
+        (content / "pages", "", (".md",)),
+        (gen / "notebooks", "notebooks/", (".ipynb",)),
+        (gen / "dag", "assets/dag/", (".svg",)),
+        (root / "figures", "figures/", (".png", ".svg", ".json")),
+    ]
+
+
+@event_priority(100)  # before mkdocs-jupyter wraps the notebooks
+def on_files(files, config):
+    for src, prefix, suffixes in _mounts():
+        if not src.is_dir():
+            continue
+        for p in sorted(src.rglob("*")):
+            if not p.is_file() or p.suffix not in suffixes or p.name.startswith("."):
+                continue
+            uri = prefix + p.relative_to(src).as_posix()
+            old = files.get_file_from_path(uri)
+            if old is not None:
+                files.remove(old)
+            base = str(p)[: -len(uri)] if p.as_posix().endswith("/" + uri) else None
+            if base:  # a plain File: mkdocs-jupyter's wrapper only works with those
+                files.append(File(uri, base, config.site_dir, config.use_directory_urls))
+            else:
+                files.append(File.generated(config, uri, abs_src_path=str(p)))
+    return files
+
+
+_INLINE = re.compile(r'<span class="arithmatex">\\\((.*?)\\\)</span>', re.S)
+_BLOCK = re.compile(r'<div class="arithmatex">\\\[(.*?)\\\]</div>', re.S)
+_REMOTE_SCRIPT = re.compile(r"<script\b[^>]*>(?:(?!</script>).)*?(?:https?:)?//[a-z0-9.-]+\.[a-z]{2,}/"
+                            r"(?:(?!</script>).)*?</script>|<script\b[^>]*\bsrc=\"(?:https?:)?//[^\"]*\"[^>]*>"
+                            r"\s*</script>", re.S | re.I)
+_MATHJAX_CONFIG = re.compile(r'<!-- Load mathjax -->.*?<!-- End of mathjax configuration -->'
+                             r'|<script type="text/x-mathjax-config">.*?</script>', re.S)
+
+
+def mathml(tex: str, display: str) -> str:
+    try:
+        return latex_to_mathml(html.unescape(tex).strip(), display=display)
+    except Exception as e:  # a typo in a formula must fail the build, not show raw TeX
+        raise PluginError(f"cannot convert the math {tex!r} to MathML: {e}") from e
+
+
+def on_page_content(html_text, page, config, files):
+    html_text = _BLOCK.sub(lambda m: f'<div class="math-block">{mathml(m.group(1), "block")}</div>', html_text)
+    html_text = _INLINE.sub(lambda m: mathml(m.group(1), "inline"), html_text)
+    if page.file.src_uri.endswith(".ipynb"):
+        html_text = _MATHJAX_CONFIG.sub("", html_text)
+        html_text = _REMOTE_SCRIPT.sub("", html_text)
+    return html_text

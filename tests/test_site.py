@@ -1,0 +1,236 @@
+"""The teaching site, built by the quick end-to-end run (conftest.quick_run, whose `rule all`
+ends with the site): strict build, numbers from data, and every page in a real browser.
+
+The browser is Debian's Chromium (/usr/bin/chromium, `apt-get install chromium`), driven by
+Playwright's client over the DevTools protocol; no browser is downloaded.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+CONFIGS = [str(ROOT / "config.yaml"), str(ROOT / "config.quick.yaml")]
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+
+pytestmark = pytest.mark.slow
+
+
+def site_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    env = dict(os.environ, NO_MKDOCS_2_WARNING="1")
+    return subprocess.run([sys.executable, "-m", "pipeline", "site", *args], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=900)
+
+
+def resolved():
+    from pipeline.config import load
+    cfg = load(*CONFIGS)
+    hidden = set(cfg.get("expanded") or {})
+    return cfg, {n: s for n, s in cfg["resolved"].items() if n not in hidden}
+
+
+def html_pages(site: Path) -> list[Path]:
+    return sorted(p for p in site.rglob("*.html") if p.name != "404.html")
+
+
+# ---- the build ------------------------------------------------------------------------------
+
+def test_pipeline_builds_every_page(quick_run):
+    site = quick_run / "site"
+    assert (site / "index.html").is_file(), "rule all must end with the site"
+    cfg, exps = resolved()
+    for name, spec in exps.items():
+        page = site / f"part-{spec['part'].lower()}" / f"{name}.html"
+        assert page.is_file(), f"no page for experiment {name}"
+        text = page.read_text()
+        for fig in sorted((quick_run / "figures" / name).glob("*.png")):
+            assert f"figures/{name}/{fig.name}" in text, f"{page.name} does not show {fig.name}"
+    for p in ("figure-index.html", "reproduce.html", "part-c.html", "notebooks/explore_runs.html"):
+        assert (site / p).is_file(), p
+    # the init recipe is quoted from the package source, not retyped
+    kaiming = (site / "part-a" / "kaiming.html").read_text()
+    assert "kaiming_scale" in kaiming and "pipeline/models.py" in kaiming
+
+
+def test_mkdocs_strict_has_no_warnings(quick_run, tmp_path):
+    proc = site_cli("build", "--root", str(quick_run), "--config-file", str(ROOT / "mkdocs.yml"),
+                    "--site-dir", str(tmp_path / "site"), cwd=quick_run)
+    log = proc.stdout + proc.stderr
+    assert proc.returncode == 0, log[-6000:]
+    warnings = [line for line in log.splitlines() if re.match(r"\s*(WARNING|ERROR)\b", line)]
+    assert not warnings, "\n".join(warnings)
+    assert (tmp_path / "site" / "index.html").is_file()
+
+
+def test_every_figure_is_indexed_with_provenance_and_citation(quick_run):
+    index = (quick_run / "site" / "figure-index.html").read_text()
+    figures = sorted((quick_run / "figures").glob("*/*.png"))
+    assert figures
+    shown = 0
+    for png in figures:
+        group, name = png.parent.name, png.stem
+        anchor = "fig-" + "-".join(re.sub(r"[^A-Za-z0-9_-]+", "-", p) for p in (group, name))
+        if f'id="{anchor}"' not in index:
+            continue  # figures of studies beyond the lecture are not part of the index yet
+        shown += 1
+        block = index[index.index(f'id="{anchor}"'):]
+        block = block[:block.find('<h4', 10)] if '<h4' in block[10:] else block
+        for needle in (f"figures/{group}/{name}.png", f"figures/{group}/{name}.svg", "config hash",
+                       "data sha256", "git commit", "seed", "snakemake", "@misc"):
+            assert needle in block, f"{anchor}: no {needle!r}"
+    _, exps = resolved()
+    assert shown >= sum(len(list((quick_run / "figures" / n).glob("*.png"))) for n in exps)
+    for p in (quick_run / "site" / "figures").rglob("*.png"):
+        assert p.with_suffix(".svg").is_file()
+    assert (ROOT / "CITATION.cff").is_file()
+
+
+def test_no_remote_resources_in_the_html(quick_run):
+    """Nothing loaded at view time may come from off the machine (links to read are fine)."""
+    bad = []
+    loads = re.compile(r"<(script|img|link|iframe|source|video|audio)\b[^>]*?\b(src|href)=\"((?:https?:)?//[^\"]+)\"",
+                       re.I)
+    for page in html_pages(quick_run / "site"):
+        text = page.read_text()
+        for m in loads.finditer(text):
+            if m.group(1).lower() == "link" and re.search(r'rel="(canonical|alternate)"', m.group(0)):
+                continue
+            bad.append(f"{page.name}: {m.group(0)[:160]}")
+        if re.search(r"@import\s+url\(\s*['\"]?https?://", text) or "cdnjs" in text or "mathjax" in text.lower():
+            bad.append(f"{page.name}: CDN reference")
+    assert not bad, "\n".join(bad[:20])
+    assert "<math" in (quick_run / "site" / "part-a" / "batchnorm.html").read_text(), "math is not MathML"
+
+
+# ---- numbers come from data -------------------------------------------------------------------
+
+def test_changed_metric_shows_up_on_the_pages(quick_run, tmp_path):
+    work = tmp_path / "work"
+    for d in ("results", "figures"):
+        shutil.copytree(quick_run / d, work / d)
+    cfg, exps = resolved()
+    name = next(n for n, s in exps.items() if s["part"] == "A")
+    metrics = work / "results" / "runs" / name / "metrics.json"
+    m = json.loads(metrics.read_text())
+    assert m["val_loss"] != 1.234567
+    m["val_loss"] = 1.234567
+    metrics.write_text(json.dumps(m))
+    proc = site_cli("pages", "--configfile", *CONFIGS, cwd=work)
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    (work / "docs" / "generated" / "dag").mkdir(parents=True)
+    for f in ("dag.svg", "rulegraph.svg"):
+        shutil.copy(quick_run / "docs" / "generated" / "dag" / f, work / "docs" / "generated" / "dag" / f)
+    shutil.copytree(quick_run / "docs" / "generated" / "notebooks", work / "docs" / "generated" / "notebooks")
+    proc = site_cli("build", "--config-file", str(ROOT / "mkdocs.yml"), "--site-dir", "site", cwd=work)
+    assert proc.returncode == 0, (proc.stdout + proc.stderr)[-4000:]
+    page = (work / "site" / "part-a" / f"{name}.html").read_text()
+    home = (work / "site" / "index.html").read_text()
+    assert "1.2346" in page and "1.2346" in home
+    old = f"{json.loads((quick_run / 'results' / 'runs' / name / 'metrics.json').read_text())['val_loss']:.4f}"
+    assert old not in home.split("This build")[1].split("Where to go")[0]
+
+
+# ---- in a browser --------------------------------------------------------------------------------
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def served(quick_run):
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=quick_run / "site"))
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{srv.server_address[1]}"
+    srv.shutdown()
+    srv.server_close()
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory):
+    from playwright.sync_api import sync_playwright
+    assert Path(CHROMIUM).is_file(), f"{CHROMIUM} is missing: apt-get install chromium"
+    with sync_playwright() as p:
+        ctx = p.chromium.launch_persistent_context(
+            str(tmp_path_factory.mktemp("chromium-profile")), executable_path=CHROMIUM, headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1"])
+        yield ctx
+        ctx.close()
+
+
+def test_every_page_in_chromium(quick_run, served, browser):
+    pages = html_pages(quick_run / "site")
+    assert len(pages) > 10
+    problems, seen_requests = [], 0
+    page = browser.new_page()
+    events: list[str] = []
+    page.on("console", lambda m: events.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
+    page.on("pageerror", lambda e: events.append(f"page error: {e}"))
+
+    def on_request(req):
+        nonlocal seen_requests
+        seen_requests += 1
+        if not (req.url.startswith(served + "/") or req.url.startswith(("data:", "blob:", "about:"))):
+            events.append(f"request off the machine: {req.url}")
+
+    page.on("request", on_request)
+    page.on("requestfailed", lambda r: events.append(f"failed request: {r.url} ({r.failure})"))
+    for p in pages:
+        url = f"{served}/{p.relative_to(quick_run / 'site').as_posix()}"
+        events.clear()
+        resp = page.goto(url, wait_until="networkidle")
+        assert resp is not None and resp.ok, url
+        broken = page.evaluate("""() => Array.from(document.images)
+            .filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.currentSrc || i.src)""")
+        n_images = page.evaluate("() => document.images.length")
+        if broken:
+            problems.append(f"{url}: images that did not load: {broken}")
+        problems += [f"{url}: {e}" for e in events]
+        if p.parent.name in ("part-a", "part-b") and p.stem != "index":
+            assert n_images >= 1, f"{url} shows no figure"
+    page.close()
+    assert seen_requests > len(pages)
+    assert not problems, "\n".join(problems[:30])
+
+
+def test_search_finds_a_variant(served, browser):
+    _, exps = resolved()
+    name = next(n for n, s in exps.items() if s["part"] == "A" and "kaiming" in n) if "kaiming" in exps else \
+        next(iter(exps))
+    title = exps[name]["title"]
+    page = browser.new_page()
+    page.goto(f"{served}/index.html", wait_until="networkidle")
+    page.click("label.md-search__icon, .md-search__input")
+    page.locator("input.md-search__input").press_sequentially(title.split()[0], delay=30)
+    page.wait_for_selector(".md-search-result__item", timeout=20_000)
+    results = page.inner_text(".md-search-result")
+    assert title.split()[0].lower() in results.lower()
+    links = page.eval_on_selector_all(".md-search-result__link", "els => els.map(e => e.href)")
+    assert any(f"/{name}.html" in h for h in links), links
+    page.close()
+
+
+def test_dark_mode_toggle_and_copy_buttons(served, browser):
+    page = browser.new_page()
+    page.goto(f"{served}/part-a/{next(n for n, s in resolved()[1].items() if s['part'] == 'A')}.html",
+              wait_until="networkidle")
+    before = page.get_attribute("body", "data-md-color-scheme")
+    page.click("label.md-header__button[for^='__palette']:visible")
+    page.wait_for_timeout(300)
+    assert page.get_attribute("body", "data-md-color-scheme") != before
+    page.locator("pre > code").first.scroll_into_view_if_needed()
+    assert page.locator("[data-clipboard-target]").count() >= 1, "no copy button on code"
+    assert page.locator("a.glightbox").count() >= 1, "figures cannot be zoomed"
+    page.close()
