@@ -419,3 +419,68 @@ def test_batchnorm_widget_numbers_match_numpy(tmp_path):
     xhat = (x - x.mean()) / np.sqrt(x.var(ddof=1) + 1e-5)
     cells = re.findall(r"<tr[^>]*><td>\d+</td><td>([^<]+)</td><td>([^<]+)</td>", out[2])
     assert [float(c[1]) for c in cells] == pytest.approx(np.round(xhat, 3).tolist(), abs=1e-3)
+
+
+# ---- the study functions on hand-made run directories (no training) -------------------------------
+
+def _fake_run(root: Path, name: str, *, seed: int, val, train=None, activation: str = "tanh",
+              diverged: bool = False, sat: float = 0.5) -> None:
+    from pipeline.io import write_json
+    d = root / name
+    d.mkdir(parents=True)
+    write_json(d / "metrics.json", {"experiment": name, "seed": seed, "val_loss": None if diverged else val,
+                                    "train_loss": None if diverged else (train if train is not None else val - 0.05),
+                                    "test_loss": None if diverged else val,
+                                    "diverged": {"step": 5, "loss": float("nan"), "first_nonfinite": "logits"}
+                                    if diverged else None})
+    write_json(d / "config.json", {"spec": {"name": name, "activation": activation, "seed": seed}})
+    act = np.full((32, 100), sat)  # |t| = sat everywhere: 0% or 100% saturated
+    probes = {"init.act.2": act, "init.act.5": act}
+    if not diverged:
+        probes["final.act.2"] = act
+    np.savez(d / "probes.npz", **probes)
+
+
+def test_seed_study_says_which_differences_exceed_noise(tmp_path):
+    from pipeline.extras import seed_study
+    runs = tmp_path / "runs"
+    groups = {"a": [], "b": [], "c": []}
+    rng = np.random.default_rng(0)
+    for v, mu in (("a", 2.20), ("b", 2.10), ("c", 2.1005)):
+        for k in range(6):
+            name = f"{v}.seed{k}"
+            _fake_run(runs, name, seed=k, val=float(mu + 0.002 * rng.standard_normal()))
+            groups[v].append(name)
+    out = seed_study({"title": "t", "alpha": 0.05, "groups": groups}, runs, tmp_path / "s.json",
+                     tmp_path / "s.md", tmp_path / "fig")
+    val = {(p["a"], p["b"]): p for p in out["pairs"] if p["split"] == "val"}
+    assert val[("a", "b")]["exceeds_seed_noise"] and not val[("a", "b")]["intervals_overlap"]
+    assert not val[("b", "c")]["exceeds_seed_noise"]
+    text = " ".join(out["text"])
+    assert "`b` lowers the mean val loss of `a`" in text and "exceeds the seed noise" in text
+    import re
+    assert re.search(r"`c` (raises|lowers) the mean val loss of `b` by [0-9.]+ .*is within the seed noise", text)
+    assert (tmp_path / "fig" / "loss_spread.png").stat().st_size > 0
+    assert "| `a` | 6 |" in (tmp_path / "s.md").read_text()
+
+
+def test_gain_sweep_records_divergence_instead_of_crashing(tmp_path):
+    from pipeline.extras import gain_sweep
+    runs = tmp_path / "runs"
+    members = []
+    for gain, val, sat in ((0.5, 2.5, 0.5), (1.0, 2.2, 0.5), (2.0, 2.23, 0.99), (4.0, None, 0.99)):
+        for seed in (1, 2):
+            name = f"sw.g{gain}.s{seed}"
+            _fake_run(runs, name, seed=seed, val=val, diverged=val is None, sat=sat)
+            members.append([name, gain, seed])
+    out = gain_sweep({"tolerance": 0.05, "sweeps": {"sw": {"title": "sweep", "steps": 10, "members": members}}},
+                     runs, tmp_path / "g.json", tmp_path / "fig")
+    s = out["sweeps"]["sw"]
+    assert [p["n_diverged"] for p in s["points"]] == [0, 0, 0, 2]
+    assert s["sensitivity"]["low"] == 1.0 and s["sensitivity"]["high"] == 2.0
+    assert [p["saturation_init_pct"] for p in s["points"]] == [0.0, 0.0, 100.0, 100.0]
+    assert s["points"][3]["saturation_final_pct"] is None
+    saved = json.loads((tmp_path / "g.json").read_text())  # strict JSON: no inf/nan
+    assert saved["sweeps"]["sw"]["points"][3]["val_mean"] is None
+    for f in ("val_loss_vs_gain", "saturation_vs_gain"):
+        assert (tmp_path / "fig" / f"{f}.svg").stat().st_size > 0
