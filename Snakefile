@@ -44,8 +44,12 @@ rule data:
         **WF.data_params(),
     conda:
         "envs/pipeline.yaml"
+    resources:
+        **WF.rule_resources("data"),
     log:
         "logs/data.log",
+    benchmark:
+        "results/benchmarks/data/names.tsv"
     shell:
         "python -m pipeline fetch --out {output.names} --info {output.info} --url {params.url:q} "
         "--path {params.path:q} --sha256 {params.sha256} > {log} 2>&1 || (cat {log} >&2; exit 1)"
@@ -66,6 +70,10 @@ rule train:  # the simple loop, one job per experiment (runtime.engine: simple)
     threads: WF.threads()
     conda:
         "envs/pipeline.yaml"
+    resources:
+        mem_mb=WF.train_mem_mb,
+        runtime=WF.train_runtime,
+        **WF.gpu_resources(),
     log:
         "logs/train/{exp}.log",
     benchmark:
@@ -93,6 +101,8 @@ for _job in WF.train_jobs():
         threads: WF.threads()
         conda:
             "envs/pipeline.yaml"
+        resources:
+            **WF.train_resources(_job),
         log:
             f"logs/train/{_job}.log",
         benchmark:
@@ -116,8 +126,12 @@ rule plot_mlp:
         title=WF.title,
     conda:
         "envs/pipeline.yaml"
+    resources:
+        **WF.rule_resources("plot"),
     log:
         "logs/plot/{exp}.log",
+    benchmark:
+        "results/benchmarks/plot/{exp}.tsv"
     shell:
         "python -m pipeline plot --run {params.run_dir} --out {params.out_dir} --title {params.title:q} > {log} 2>&1"
 
@@ -136,8 +150,12 @@ rule plot_deep:
         title=WF.title,
     conda:
         "envs/pipeline.yaml"
+    resources:
+        **WF.rule_resources("plot"),
     log:
         "logs/plot/{exp}.log",
+    benchmark:
+        "results/benchmarks/plot/{exp}.tsv"
     shell:
         "python -m pipeline plot --run {params.run_dir} --out {params.out_dir} --title {params.title:q} > {log} 2>&1"
 
@@ -153,8 +171,12 @@ rule plot_part_a:
         out_dir=subpath(output[0], parent=True),
     conda:
         "envs/pipeline.yaml"
+    resources:
+        **WF.rule_resources("plot"),
     log:
         "logs/plot/part_a.log",
+    benchmark:
+        "results/benchmarks/plot/part_a.tsv"
     shell:
         "python -m pipeline plot-part-a --runs {params.runs} --out {params.out_dir} > {log} 2>&1"
 
@@ -168,8 +190,12 @@ rule demo:
         spec=WF.demo_json,
     conda:
         "envs/pipeline.yaml"
+    resources:
+        **WF.rule_resources("demo"),
     log:
         "logs/demo/{demo}.log",
+    benchmark:
+        "results/benchmarks/demo/{demo}.tsv"
     shell:
         "python -m pipeline demo {wildcards.demo} --spec {params.spec:q} --out {output} > {log} 2>&1"
 
@@ -184,8 +210,12 @@ rule plot_demo:
         out_dir=subpath(output[0], parent=True),
     conda:
         "envs/pipeline.yaml"
+    resources:
+        **WF.rule_resources("plot"),
     log:
         "logs/plot/demo_{demo}.log",
+    benchmark:
+        "results/benchmarks/plot/demo_{demo}.tsv"
     shell:
         "python -m pipeline plot-demo {wildcards.demo} --data {input.data} --out {params.out_dir} > {log} 2>&1"
 
@@ -199,8 +229,12 @@ rule report:
         md="results/tables/part_a.md",
     conda:
         "envs/pipeline.yaml"
+    resources:
+        **WF.rule_resources("report"),
     log:
         "logs/report.log",
+    benchmark:
+        "results/benchmarks/report/part_a.tsv"
     shell:
         "python -m pipeline report --metrics {input.metrics} --json {output.json} --md {output.md} > {log} 2>&1"
 
@@ -232,8 +266,12 @@ for _study in WF.studies():
             spec=WF.study_params(_study),
             study=_study,
         threads: WF.threads()
+        resources:
+            **WF.rule_resources("study"),
         log:
             f"logs/beyond/{_study}.log",
+        benchmark:
+            f"results/benchmarks/beyond/{_study}.tsv"
         shell:
             "python -m pipeline study {params.study} --spec {params.spec:q} --runs results/runs "
             "--data {input.data} --out results/beyond --figures figures/{params.study} "
@@ -262,6 +300,8 @@ rule site_pages:
         **WF.rule_resources("site"),
     log:
         "logs/site/pages.log",
+    benchmark:
+        "results/benchmarks/site/pages.tsv"
     shell:
         "python -m pipeline site pages --configfile {params.configfiles:q} --out {output} > {log} 2>&1"
 
@@ -282,6 +322,8 @@ rule site_dag:
         **WF.rule_resources("site"),
     log:
         "logs/site/dag.log",
+    benchmark:
+        "results/benchmarks/site/dag.tsv"
     shell:
         "python -m pipeline site dag --snakefile {input.snakefile:q} --configfile {input.configfiles:q} "
         "--out {params.out_dir} > {log} 2>&1"
@@ -328,5 +370,7 @@ rule site:
         **WF.rule_resources("site"),
     log:
         "logs/site/mkdocs.log",
+    benchmark:
+        "results/benchmarks/site/mkdocs.tsv"
     shell:
         "python -m pipeline site build --config-file {params.mkdocs:q} --site-dir {output} > {log} 2>&1"

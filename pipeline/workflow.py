@@ -71,6 +71,33 @@ class Workflow:
     def checkpoint_every(self) -> int:
         return self.cfg["runtime"]["checkpoint_every"]
 
+    # ---- what each job asks a scheduler for (measured: pipeline/resources.py, docs/cluster.md) ----
+    def gpu_resources(self) -> dict:
+        """One GPU for a training job when the config selects a CUDA device (Slurm: --gpus=1)."""
+        return {"gpu": 1} if self.cfg["runtime"]["device"] == "cuda" else {}
+
+    def train_resources(self, job: str) -> dict:
+        """mem_mb and runtime of a batched training job (one stack of experiments)."""
+        from . import resources
+        ask = resources.train([self.resolved[e] for e in self.train_jobs()[job]])
+        return {k: resources.scaled(v) for k, v in ask.items()} | self.gpu_resources()
+
+    def train_mem_mb(self, wildcards, attempt) -> int:
+        """mem_mb of rule `train` (the simple loop, one experiment), doubled on each retry."""
+        from . import resources
+        return resources.train([self.resolved[wildcards.exp]])["mem_mb"] * 2 ** (attempt - 1)
+
+    def train_runtime(self, wildcards, attempt) -> int:
+        """runtime (minutes) of rule `train`, doubled on each retry."""
+        from . import resources
+        return resources.train([self.resolved[wildcards.exp]])["runtime"] * 2 ** (attempt - 1)
+
+    @staticmethod
+    def rule_resources(kind: str) -> dict:
+        """mem_mb and runtime of the light rules: data, plot, demo, report, study, site."""
+        from . import resources
+        return {k: resources.scaled(v) for k, v in resources.rule(kind).items()}
+
     # ---- training jobs: one per experiment (simple loop) or one per stack (batched engine) ----
     def engine(self) -> str:
         return self.cfg["runtime"].get("engine", "batched")

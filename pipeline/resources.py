@@ -1,0 +1,64 @@
+"""What one job asks a scheduler for: threads, memory (mem_mb), wall time (runtime, minutes), GPUs.
+
+Measured, not guessed. The numbers below are the largest seen in the `benchmark:` files of real
+runs (results/benchmarks/<rule>/<job>.tsv: `max_rss` MB, `s` seconds) and in the ms_per_step of
+the full-config runs' metrics.json, as printed by
+
+    python profiles/slurm/measure.py . /tmp/a-quick-run ...
+
+on the development machine (2 cores shared by several runs, so the times are pessimistic).
+A request is the measurement times a headroom, so one slow node or a larger stack still fits;
+a job that is killed for memory or time anyway is retried with twice the ask (`attempt`).
+Locally Snakemake schedules by threads and, if given `--resources mem_mb=...`, by memory.
+"""
+
+from __future__ import annotations
+
+import math
+
+# ---- measured (profiles/slurm/measure.py; the Slurm rows by `sacct --format=JobID,MaxRSS`) ----
+TRAIN_RSS_MB = {"mlp": 799, "deep": 1356}  # one training job, any engine: torch + data + eval
+PER_MODEL_RSS_MB = {"mlp": 5, "deep": 10}  # each extra model of a batched stack (bad_init_x7 vs x1)
+MS_PER_STEP = {"mlp": 2.534, "deep": 19.843}  # slowest model-step seen, full config, one thread
+START_S = 10  # python + torch import, data load, split losses and samples: a quick job's wall time
+RULE_RSS_MB = {  # the other rules: largest max_rss seen
+    "data": 280, "plot": 290, "demo": 280, "report": 230, "study": 1400, "site": 510,
+}
+RULE_S = {"data": 5, "plot": 15, "demo": 10, "report": 10, "study": 120, "site": 120}
+# On a cluster every job also holds two Snakemake processes: the one Slurm starts (356 MB) and the
+# job step it runs (about 300 MB: a Slurm step's MaxRSS minus the job's own max_rss). Slurm counts
+# them against the job's memory, so every ask includes them.
+WRAPPER_RSS_MB = 660
+
+# ---- policy ----
+MEM_HEADROOM = 1.5  # ask 1.5x the largest max_rss (plus the wrapper) ...
+MEM_QUANTUM = 256  # ... rounded up to 256 MB
+TIME_HEADROOM = 3  # cluster cores are often slower than a laptop's, and shared
+MIN_RUNTIME = 10  # minutes: schedulers count in minutes and a shorter ask buys nothing
+
+
+def mem_ask(mb: float) -> int:
+    return int(math.ceil((mb * MEM_HEADROOM + WRAPPER_RSS_MB) / MEM_QUANTUM) * MEM_QUANTUM)
+
+
+def runtime_ask(seconds: float) -> int:
+    return max(MIN_RUNTIME, math.ceil(seconds * TIME_HEADROOM / 60))
+
+
+def train(specs: list[dict]) -> dict:
+    """mem_mb and runtime (minutes) for one training job over `specs` (one model, or a stack)."""
+    kinds = {s["kind"] for s in specs}
+    rss = max(TRAIN_RSS_MB[k] for k in kinds) + sum(PER_MODEL_RSS_MB[s["kind"]] for s in specs[1:])
+    seconds = START_S * len(specs) + sum(s["steps"] * MS_PER_STEP[s["kind"]] / 1e3 for s in specs)
+    return {"mem_mb": mem_ask(rss), "runtime": runtime_ask(seconds)}
+
+
+def rule(kind: str) -> dict:
+    return {"mem_mb": mem_ask(RULE_RSS_MB[kind]), "runtime": runtime_ask(RULE_S[kind])}
+
+
+def scaled(value: int):
+    """A resource callable for Snakemake: the ask, doubled on each retry (`--retries`)."""
+    def ask(wildcards, attempt):
+        return value * 2 ** (attempt - 1)
+    return ask

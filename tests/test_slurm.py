@@ -1,0 +1,136 @@
+"""The Slurm profile against a real Slurm: a one-node cluster on localhost (tests/slurm/cluster.sh:
+munged, MariaDB + slurmdbd for sacct, slurmctld, slurmd) runs part of the quick DAG through
+`snakemake --profile profiles/slurm`; every job must show up in sacct and the results must equal
+the local run of the same config (the session's quick_run).
+
+Needs root and Debian's slurm-wlm, slurmdbd, munge and mariadb-server (.ci/run installs them; as
+root with apt-get this test installs them itself). Without them it is skipped, saying why.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+
+import pytest
+
+from .conftest import ROOT
+
+pytestmark = pytest.mark.slow
+
+CLUSTER = ROOT / "tests" / "slurm" / "cluster.sh"
+DAEMONS = ("munged", "mariadbd", "slurmdbd", "slurmctld", "slurmd", "sacct", "sbatch")
+TIMING = {"train_seconds", "ms_per_step", "wall_seconds"}  # the only fields allowed to differ
+ACCOUNT = "makemore"  # the account cluster.sh creates
+
+
+def untimed(obj):
+    """obj without its timing fields, at any depth."""
+    if isinstance(obj, dict):
+        return {k: untimed(v) for k, v in obj.items() if k not in TIMING}
+    if isinstance(obj, list):
+        return [untimed(v) for v in obj]
+    return obj
+
+
+def free_ports(n: int) -> list[int]:
+    socks = [socket.socket() for _ in range(n)]
+    for s in socks:
+        s.bind(("127.0.0.1", 0))
+    ports = [s.getsockname()[1] for s in socks]
+    for s in socks:
+        s.close()
+    return ports
+
+
+@pytest.fixture(scope="module")
+def slurm(tmp_path_factory) -> dict:
+    """A running one-node cluster; yields the environment its clients need, then stops it."""
+    if not all(shutil.which(b) for b in DAEMONS):
+        if os.geteuid() != 0 or not shutil.which("apt-get"):
+            pytest.skip("Slurm is not installed and this is not root with apt-get: "
+                        "run `tests/slurm/cluster.sh install` as root")
+        subprocess.run([str(CLUSTER), "install"], check=True, timeout=900)
+    if os.geteuid() != 0:
+        pytest.skip("the test cluster runs its daemons as root")
+    state = tmp_path_factory.mktemp("slurm")
+    ctld, slurmd, dbd = free_ports(3)
+    env = dict(os.environ, SLURMCTLD_PORT=str(ctld), SLURMD_PORT=str(slurmd), SLURMDBD_PORT=str(dbd))
+    try:
+        proc = subprocess.run([str(CLUSTER), "start", str(state)], env=env, capture_output=True,
+                              text=True, timeout=300)
+        if proc.returncode != 0:
+            pytest.fail(f"the Slurm cluster did not start:\n{proc.stdout}\n{proc.stderr}", pytrace=False)
+        yield dict(os.environ, SLURM_CONF=str(state / "slurm.conf"))
+    finally:
+        subprocess.run([str(CLUSTER), "stop", str(state)], timeout=120)
+
+
+def targets(config) -> list[str]:
+    """Every kind of job, small: all of Part A (training stacks, report, overlay), one Part B
+    experiment's figures, one demo. Studies and the site are left to the local tests."""
+    from pipeline.plots import FIGURES
+    mlp = next(n for n, s in config["resolved"].items() if s["part"] == "A")
+    deep = next(n for n, s in config["resolved"].items() if s["kind"] == "deep")
+    demo = next(iter(config["demos"]))
+    return (["report", "plot_part_a"]
+            + [f"figures/{mlp}/{f}.json" for f in FIGURES["mlp"]]
+            + [f"figures/{deep}/{f}.json" for f in FIGURES["deep"]]
+            + [f"figures/{demo}/{demo}.json"])
+
+
+def sacct(env: dict, *fields: str) -> list[list[str]]:
+    out = subprocess.run(["sacct", "-X", "-a", "-n", "-P", "--starttime", "now-1days",
+                          "--format", ",".join(fields)], env=env, capture_output=True, text=True,
+                         check=True, timeout=60).stdout
+    return [line.split("|") for line in out.splitlines() if line]
+
+
+def test_slurm_runs_the_dag_like_a_local_run(slurm, quick_run, names_path, config, tmp_path):
+    work = tmp_path / "work"
+    work.mkdir()
+    cmd = [sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile"), "-d", str(work),
+           "--profile", str(ROOT / "profiles" / "slurm"),
+           "--configfile", str(ROOT / "config.yaml"), str(ROOT / "config.quick.yaml"),
+           "--config", f"names_path={names_path}",
+           "--slurm-init-seconds-before-status-checks", "5",  # the profile's default suits a real queue
+           "--jobs", "4", *targets(config)]
+    t0 = time.monotonic()
+    proc = subprocess.run(cmd, env=slurm, capture_output=True, text=True, timeout=1800)
+    took = time.monotonic() - t0
+    assert proc.returncode == 0, f"snakemake --profile profiles/slurm failed:\n{proc.stdout[-4000:]}\n" \
+                                 f"{proc.stderr[-8000:]}"
+    print(f"the DAG took {took:.0f} s through Slurm")
+
+    # ---- the jobs went through Slurm, and Slurm's accounting knows them ----
+    jobs = sacct(slurm, "JobID", "State", "Account", "Comment", "ReqMem", "Timelimit")
+    print("\n".join("  ".join(j) for j in jobs))
+    assert jobs, "sacct lists no jobs"
+    assert {j[1] for j in jobs} == {"COMPLETED"}, f"not every Slurm job completed: {jobs}"
+    assert {j[2] for j in jobs} == {ACCOUNT}, "the jobs were not charged to the user's default account"
+    ran = {j[3].split("_wildcards_")[0].removeprefix("rule_") for j in jobs}  # the plugin's rule_<name>...
+    assert {"report", "plot_part_a", "plot_mlp", "plot_deep", "demo", "plot_demo"} <= ran, ran
+    assert any(r.startswith("train") for r in ran), ran
+
+    # ---- the results equal the local run of the same config ----
+    runs = sorted(p.parent.name for p in (work / "results" / "runs").glob("*/metrics.json"))
+    assert runs, "no training run came back"
+    for name in runs:
+        ours = json.loads((work / "results" / "runs" / name / "metrics.json").read_text())
+        local = json.loads((quick_run / "results" / "runs" / name / "metrics.json").read_text())
+        assert untimed(ours) == untimed(local), f"{name}: metrics differ between Slurm and the local run"
+    legends = sorted((work / "figures").rglob("*.json"))
+    assert len(legends) >= len(targets(config)) - 2
+    for f in legends:
+        rel = f.relative_to(work)
+        assert json.loads(f.read_text()) == json.loads((quick_run / rel).read_text()), \
+            f"{rel} differs between Slurm and the local run"
+    tables = work / "results" / "tables", quick_run / "results" / "tables"
+    assert untimed(json.loads((tables[0] / "part_a.json").read_text())) == \
+        untimed(json.loads((tables[1] / "part_a.json").read_text()))
+    assert (tables[0] / "part_a.md").read_text() == (tables[1] / "part_a.md").read_text()
