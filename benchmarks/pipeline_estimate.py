@@ -1,0 +1,84 @@
+"""Estimate the default pipeline's training wall time, simple loop against batched engine.
+
+    python benchmarks/pipeline_estimate.py --names data/names.txt [--cores 2] [--probe-steps 200]
+
+A full run of the default config takes hours with the simple loop, so this measures instead:
+for every training job the Snakefile would run with `runtime.engine: batched` (the groups of
+pipeline/groups.py), the engine's seconds per step on a short run of that exact stack, and the
+simple loop's seconds per step on one model of the same kind; both are scaled to the full step
+counts. Jobs are then packed onto `--cores` cores (longest first, one thread per job, as
+`snakemake -j<cores>` does) to give a wall time for each engine. It is an estimate: it leaves
+out the plots and the site (the same for both) and assumes steady per-step cost.
+"""
+
+from __future__ import annotations
+
+import argparse
+import heapq
+import io
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import torch
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from pipeline.config import load  # noqa: E402
+from pipeline.data import load_dataset  # noqa: E402
+from pipeline.engine import train_group  # noqa: E402
+from pipeline.groups import job_groups  # noqa: E402
+from pipeline.train import train  # noqa: E402
+
+
+def wall(durations: list[float], cores: int) -> float:
+    loads = [0.0] * cores
+    for d in sorted(durations, reverse=True):
+        heapq.heapreplace(loads, loads[0] + d)
+    return max(loads)
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--names", default=str(ROOT / "data" / "names.txt"))
+    p.add_argument("--config", default=str(ROOT / "config.yaml"))
+    p.add_argument("--cores", type=int, default=2)
+    p.add_argument("--probe-steps", type=int, default=200)
+    a = p.parse_args()
+    torch.set_num_threads(1)
+    cfg = load(a.config)
+    resolved = cfg["resolved"]
+    data = load_dataset(a.names)
+    jobs = job_groups(resolved, cfg["runtime"].get("max_group"))
+    simple_rate: dict[tuple, float] = {}
+    engine_jobs, simple_jobs = [], []
+    print(f"{'job':40s} {'models':>6} {'steps':>7} {'simple s/model':>14} {'engine s/job':>12} {'ratio':>6}")
+    with tempfile.TemporaryDirectory() as tmp:
+        for job, names in jobs.items():
+            specs = [dict(resolved[n], sampling=dict(resolved[n]["sampling"], count=0)) for n in names]
+            steps = specs[0]["steps"]
+            n = min(a.probe_steps, steps)
+            short = [dict(s, steps=n, lr_decay_step=None) for s in specs]
+            key = (specs[0]["kind"], specs[0].get("norm"), bool(specs[0].get("batchnorm")), specs[0].get("activation"))
+            if key not in simple_rate:
+                m = train(short[0], data, Path(tmp) / job, log=io.StringIO())
+                simple_rate[key] = m["train_seconds"] / n
+            t = time.perf_counter()
+            train_group(short, data, log=io.StringIO())
+            t_engine = (time.perf_counter() - t) / n * steps
+            t_simple = simple_rate[key] * steps
+            engine_jobs.append(t_engine)
+            simple_jobs += [t_simple] * len(names)
+            print(f"{job:40s} {len(names):>6} {steps:>7} {t_simple:>14.1f} {t_engine:>12.1f} "
+                  f"{t_simple * len(names) / t_engine:>5.1f}x", flush=True)
+    cs, ce = sum(simple_jobs), sum(engine_jobs)
+    ws, we = wall(simple_jobs, a.cores), wall(engine_jobs, a.cores)
+    print(f"\ntraining core-seconds: simple {cs:.0f}, engine {ce:.0f} ({cs / ce:.1f}x)")
+    print(f"training wall on {a.cores} cores ({len(simple_jobs)} simple jobs, {len(engine_jobs)} engine jobs): "
+          f"simple {ws:.0f} s, engine {we:.0f} s ({ws / we:.1f}x)")
+
+
+if __name__ == "__main__":
+    main()
