@@ -266,6 +266,8 @@ for _study in WF.studies():
             spec=WF.study_params(_study),
             study=_study,
         threads: WF.threads()
+        conda:
+            "envs/pipeline.yaml"
         resources:
             **WF.rule_resources("study"),
         log:
