@@ -43,7 +43,8 @@ GENERATED = Path("docs/generated")
 CONTENT = GENERATED / "content"
 LECTURE_STEPS = 200_000  # the lecture's Part A training length, to flag shortened runs
 LECTURE_URL = "https://www.youtube.com/watch?v=P6sfmUTpUmc"
-PART_TITLES = {"A": "Part A: the MLP and its fixes", "B": "Part B: deep-network diagnostics"}
+PART_TITLES = {"A": "Part A: the MLP and its fixes", "B": "Part B: deep-network diagnostics",
+               "E": "Beyond the lecture"}
 
 # what each figure shows; numbers are added from its legend JSON
 CAPTIONS = {
@@ -86,6 +87,17 @@ CAPTIONS = {
     "batchnorm_demo": ("BatchNorm couples the examples of a batch",
                        "one input of a five-number batch slides across a range; the batch mean and std follow "
                        "it, and so does every normalised output."),
+    # the studies beyond the lecture (results/beyond/<study>.json, figures/<study>/)
+    "loss_spread": ("Spread over seeds",
+                    "every seed's final train and val loss per variant, with the mean and its confidence interval."),
+    "val_loss_vs_gain": ("Validation loss against the gain", "one line per swept configuration."),
+    "saturation_vs_gain": ("Saturation against the gain",
+                           "share of saturated tanh outputs at initialisation, per gain."),
+    "summary": ("The configurations side by side", "the compared runs' numbers on one chart."),
+    "running_swing": ("Running statistics during training",
+                      "how far the BatchNorm running estimates move during training, per momentum."),
+    "gradients": ("Gradients from an all-zero initialisation",
+                  "the gradients that reach each parameter when everything starts at zero."),
 }
 FIGURE_ORDER = list(CAPTIONS)
 
@@ -184,6 +196,9 @@ class Outputs:
             p = self.root / "results" / "demos" / f"{d}.json"
             if p.exists():
                 self.demos[d] = read_json(p)
+        self.studies = {}
+        for p in sorted((self.root / "results" / "beyond").glob("*.json")):
+            self.studies[p.stem] = read_json(p)
         self.figures = self._find_figures()
         self.git = git_commit(self.repo)
         self.cite = citation_meta(self.repo)
@@ -197,7 +212,7 @@ class Outputs:
     def _find_figures(self) -> dict[str, list[str]]:
         """group (experiment, 'part_a' or demo) -> figure names present as PNG + SVG, in caption order."""
         groups = list(self.resolved) + (["part_a"] if any(s["part"] == "A" for s in self.resolved.values())
-                                        else []) + list(self.cfg["demos"])
+                                        else []) + list(self.cfg["demos"]) + list(self.studies)
         out = {}
         for g in groups:
             d = self.root / "figures" / g
@@ -221,6 +236,8 @@ class Outputs:
             return "Part A summary"
         if group in self.cfg["demos"]:
             return self.cfg["demos"][group].get("title", group)
+        if group in self.studies:
+            return self.studies[group].get("title") or group.replace("_", " ")
         return group
 
     def page_of(self, group: str) -> str:
@@ -229,6 +246,8 @@ class Outputs:
             return f"part-{self.resolved[group]['part'].lower()}/{group}.md"
         if group == "part_a":
             return "part-a/index.md"
+        if group in self.studies:
+            return "beyond.md"
         return "part-c.md"
 
 
@@ -297,6 +316,7 @@ def show(v) -> str:
 
 def figure_md(o: Outputs, page: str, group: str, figure: str, numbers: str = "", width: str | None = None) -> str:
     title, caption = CAPTIONS.get(figure, (figure.replace("_", " "), ""))
+    caption = caption[:1].upper() + caption[1:]
     png = rel(page, f"figures/{group}/{figure}.png")
     idx = rel(page, "figure-index.md") + "#" + fig_id(group, figure)
     size = f"{{ width={width} }}" if width else ""
@@ -306,6 +326,17 @@ def figure_md(o: Outputs, page: str, group: str, figure: str, numbers: str = "",
             f'  <figcaption markdown="span">**{title}.** {caption}{extra} '
             f'[Cite, download, provenance]({idx})</figcaption>\n'
             f'</figure>\n')
+
+
+def figure_html(o: Outputs, page: str, group: str, figure: str) -> str:
+    """The same figure as raw HTML, for places where markdown is not parsed (inside content tabs)."""
+    title, caption = CAPTIONS.get(figure, (figure.replace("_", " "), ""))
+    caption = caption[:1].upper() + caption[1:]
+    png = rel(page, f"figures/{group}/{figure}.png")
+    idx = rel(page, "figure-index.html") + "#" + fig_id(group, figure)
+    return (f'<figure><img src="{png}" alt="{html.escape(title)}: {html.escape(o.title(group))}">'
+            f"<figcaption><strong>{html.escape(title)}.</strong> {html.escape(caption)} "
+            f'<a href="{idx}">Cite, download, provenance</a></figcaption></figure>')
 
 
 # ---- Part A ------------------------------------------------------------------------------
@@ -371,10 +402,11 @@ def part_a_page(o: Outputs, name: str, names: list[str]) -> str:
     i = names.index(name)
     prev = names[i - 1] if i else None
     nxt = names[i + 1] if i + 1 < len(names) else None
+    kind_prev = next((n for n in reversed(names[:i]) if o.resolved[n]["kind"] == spec["kind"]), None)
     nav = []
     if prev:
         nav.append(f"[← {md_escape(o.resolved[prev]['title'])}]({rel(page, o.page_of(prev))})")
-    nav.append(f"variant {i + 1} of {len(names)}")
+    nav.append(f"{'variant' if spec['part'] == 'A' else 'experiment'} {i + 1} of {len(names)}")
     if nxt:
         nav.append(f"[{md_escape(o.resolved[nxt]['title'])} →]({rel(page, o.page_of(nxt))})")
     out = [f"# {spec['title']}\n", f"<small>{' · '.join(nav)} · experiment `{name}`</small>\n"]
@@ -384,6 +416,7 @@ def part_a_page(o: Outputs, name: str, names: list[str]) -> str:
         out.append(diverged_note(m))
 
     out.append("## What changed\n")
+    prev = kind_prev
     prev_spec = o.resolved[prev] if prev else None
     diff = spec_diff(prev_spec, spec)
     if prev:
@@ -532,7 +565,8 @@ def diverged_note(m: dict) -> str:
 def part_b_page(o: Outputs, name: str) -> str:
     page = o.page_of(name)
     spec, m = o.resolved[name], o.metrics[name]
-    out = [f"# {spec['title']}\n", f"<small>Part B · {family_label(spec)} · gain {gain_label(spec['gain'])} · "
+    out = [f"# {spec['title']}\n", f"<small>{PART_TITLES.get(spec['part'], 'Part ' + spec['part'])} · "
+           f"{family_label(spec)} · gain {gain_label(spec['gain'])} · "
            f"experiment `{name}`</small>\n"]
     if spec.get("summary"):
         out.append(f"{spec['summary']}\n")
@@ -621,11 +655,10 @@ def part_b_overview(o: Outputs, names: list[str]) -> str:
             body = [f"[{o.resolved[n]['title']}: every figure and number]({rel(page, o.page_of(n))})\n"]
             if o.metrics[n].get("diverged"):
                 body.append(diverged_note(o.metrics[n]))
-            body.append('<div class="grid" markdown>\n')
-            for f in ("activations_init", "gradients_init", "weight_gradients_init", "update_ratios"):
-                if f in o.figures.get(n, []):
-                    body.append(figure_md(o, page, n, f))
-            body.append("</div>\n")
+            figs = [figure_html(o, page, n, f) for f in
+                    ("activations_init", "gradients_init", "weight_gradients_init", "update_ratios")
+                    if f in o.figures.get(n, [])]
+            body.append('<div class="grid">' + "".join(figs) + "</div>\n")
             out.append(indent("\n".join(body)))
             out.append("")
 
@@ -714,6 +747,52 @@ def slider(o: Outputs, data: dict) -> str:
     return "### Try it\n\n" + text.strip() + "\n"
 
 
+# ---- beyond the lecture -------------------------------------------------------------------
+
+def scalar_table(rows: list[dict]) -> str:
+    """The scalar columns of a study's rows (nested values are left to its JSON file)."""
+    if not rows or not isinstance(rows[0], dict):
+        return ""
+    cols = [k for k, v in rows[0].items() if isinstance(v, (str, int, float, bool)) or v is None]
+    if not cols:
+        return ""
+
+    def cell(v):
+        if isinstance(v, bool) or v is None:
+            return "—" if v is None else ("yes" if v else "no")
+        if isinstance(v, float):
+            return fmt_g(v, 4)
+        return md_escape(str(v))
+    out = ["| " + " | ".join(c.replace("_", " ") for c in cols) + " |", "|" + "---|" * len(cols)]
+    out += ["| " + " | ".join(cell(r.get(c)) for c in cols) + " |" for r in rows]
+    return "\n".join(out) + "\n"
+
+
+def beyond_page(o: Outputs) -> str:
+    page = "beyond.md"
+    out = ["# Beyond the lecture\n"]
+    if (o.repo / "docs" / "notes" / "beyond.md").exists():
+        out.append('--8<-- "notes/beyond.md"\n')
+    for study, data in o.studies.items():
+        out.append(f"## {o.title(study)}\n")
+        if (o.repo / "docs" / "notes" / f"{study}.md").exists():
+            out.append(f'--8<-- "notes/{study}.md"\n')
+        for line in data.get("text") or []:
+            out.append(f"- {line}")
+        out.append("")
+        out.append(scalar_table(data.get("rows") or []))
+        for f in o.figures.get(study, []):
+            out.append(figure_md(o, page, study, f))
+        out.append(f"The numbers: `results/beyond/{study}.json`.\n")
+    extra = [n for n, s in o.resolved.items() if s["part"] not in ("A", "B")]
+    if extra:
+        out.append("## Single runs\n")
+        out += [f"- [{md_escape(o.resolved[n]['title'])}]({rel(page, o.page_of(n))}): "
+                f"{md_escape(o.resolved[n].get('summary', ''))}" for n in extra]
+        out.append("")
+    return "\n".join(out)
+
+
 # ---- figure index ------------------------------------------------------------------------
 
 def regenerate_command(o: Outputs, group: str, figure: str) -> str:
@@ -731,8 +810,16 @@ def provenance(o: Outputs, group: str) -> dict:
         return {"experiment": ", ".join(names), "config_hash": ", ".join(o.metrics[n]["config_hash"] for n in names),
                 "data_sha256": m.get("data_sha256"), "seed": m.get("seed"),
                 "inputs": ", ".join(f"results/runs/{n}/" for n in names)}
-    spec = o.cfg["demos"].get(group, {})
     from .config import spec_hash
+    if group in o.studies:
+        beyond = o.cfg.get("beyond") or {}
+        key = group[len("compare_"):] if group.startswith("compare_") else group
+        spec = (beyond.get("comparisons") or {}).get(key) or beyond.get(key) or beyond.get("sweeps") or {}
+        any_m = next(iter(o.metrics.values()), {})
+        return {"experiment": f"study {group}", "config_hash": spec_hash(spec),
+                "data_sha256": any_m.get("data_sha256"), "seed": "see the study's runs",
+                "inputs": f"results/beyond/{group}.json"}
+    spec = o.cfg["demos"].get(group, {})
     return {"experiment": f"demo {group}", "config_hash": spec_hash(spec), "data_sha256": "— (synthetic data)",
             "seed": spec.get("seed", "—"), "inputs": f"results/demos/{group}.json"}
 
@@ -775,6 +862,8 @@ def figure_index(o: Outputs) -> str:
     for part, names in o.parts().items():
         order.append((PART_TITLES.get(part, f"Part {part}"), (["part_a"] if part == "A" else []) + names))
     order.append(("Part C: bonus demonstrations", list(o.cfg["demos"])))
+    if o.studies:
+        order.append(("Studies beyond the lecture", list(o.studies)))
     for head, groups in order:
         out.append(f"## {head}\n")
         for g in groups:
@@ -790,7 +879,7 @@ def figure_index(o: Outputs) -> str:
                 png = rel(page, f"figures/{g}/{f}.png")
                 out.append(f'<div class="fig-entry" markdown>\n\n[![{html.escape(title)}]({png}){{ width="320" }}]'
                            f'({png}){{ .glightbox }}\n\n'
-                           f"{caption.capitalize() if caption[:1].islower() else caption} {figure_numbers(o, g, f)}\n\n"
+                           f"{caption[:1].upper() + caption[1:]} {figure_numbers(o, g, f)}\n\n"
                            f"Download: [PNG]({png}){{ download }} · "
                            f"[SVG]({rel(page, f'figures/{g}/{f}.svg')}){{ download }} · "
                            f"[numbers (JSON)]({rel(page, f'figures/{g}/{f}.json')}){{ download }}\n\n</div>\n")
@@ -915,16 +1004,34 @@ def nav(o: Outputs, notebooks: list[str]) -> list:
     if "B" in parts:
         items.append({"Part B: deep diagnostics": [{"Overview": "part-b/index.md"}] +
                       [{o.resolved[n]["title"]: o.page_of(n)} for n in parts["B"]]})
-    for p, names in parts.items():
-        if p not in ("A", "B"):
-            items.append({f"Part {p}": [{o.resolved[n]["title"]: o.page_of(n)} for n in names]})
     if o.demos:
         items.append({"Part C: bonus demos": "part-c.md"})
+    beyond = [{o.resolved[n]["title"]: o.page_of(n)} for p, names in parts.items() if p not in ("A", "B")
+              for n in names]
+    if o.studies or beyond:
+        items.append({"Beyond the lecture": ([{"Studies": "beyond.md"}] if o.studies else []) + beyond})
     if notebooks:
         items.append({"Notebooks": [{nb_title(nb): f"notebooks/{nb}.ipynb"} for nb in notebooks]})
     items.append({"Figure index": "figure-index.md"})
     items.append({"Reproduce": "reproduce.md"})
+    listed = {"index.md", "reproduce.md"}
+    more = [{page_title(p): p.relative_to(REPO / "docs").as_posix()}
+            for p in sorted((REPO / "docs").rglob("*.md"))
+            if p.relative_to(REPO / "docs").parts[0] not in HIDDEN_DOCS
+            and p.relative_to(REPO / "docs").as_posix() not in listed]
+    if more:  # hand-written pages others add to docs/ join the nav by themselves
+        items.append({"More": more})
     return items
+
+
+HIDDEN_DOCS = {"generated", "notes", "interactive", "assets"}  # keep in step with exclude_docs in mkdocs.yml
+
+
+def page_title(p: Path) -> str:
+    for line in p.read_text(encoding="utf-8").splitlines():
+        if line.startswith("# "):
+            return line[2:].strip()
+    return p.stem.replace("-", " ").replace("_", " ").capitalize()
 
 
 def nb_title(nb: str) -> str:
@@ -958,6 +1065,8 @@ def write_pages(cfg: dict, root: str | Path = ".", out: str | Path | None = None
         files["pages/part-b/index.md"] = part_b_overview(o, parts["B"])
     if o.demos:
         files["pages/part-c.md"] = part_c_page(o)
+    if o.studies:
+        files["pages/beyond.md"] = beyond_page(o)
     files["pages/figure-index.md"] = figure_index(o)
     files["include/home_results.md"] = home_results(o, "index.md")
     files["include/run_facts.md"] = run_facts(o)

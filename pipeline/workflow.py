@@ -238,8 +238,9 @@ def site_sources() -> list[str]:
 def site_page_inputs(wf: Workflow) -> list[str]:
     """What the generated pages read: the shown runs, every figure (legends), the demos' numbers."""
     shown = [n for n in wf.resolved if n not in wf.cfg.get("expanded", {})]
+    beyond = wf.beyond_targets() if hasattr(wf, "beyond_targets") else []
     return ([f"results/runs/{n}/{f}" for n in shown for f in SITE_RUN_FILES] + wf.all_figures()
-            + [f"results/demos/{d}.json" for d in wf.demos()])
+            + [f"results/demos/{d}.json" for d in wf.demos()] + beyond)
 
 
 def site_digest(wf: Workflow) -> str:
