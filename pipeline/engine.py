@@ -392,13 +392,17 @@ def stack_names2d(model) -> list[str]:
 
 
 def train_many(specs: list[dict], data: Dataset | str | Path, out_dirs: list[str | Path], *, threads: int = 1,
-               log=None) -> list[dict]:
+               log=None, deep: str = "simple") -> list[dict]:
     """Train every spec (grouped by architecture, each group as one stack) and write one run
     directory per spec, exactly as train.train would. Returns the metrics, in `specs` order.
 
     A model that diverges with on_divergence 'stop' does not stop the others: they finish and
-    are written, then DivergenceError is raised naming every stopped model."""
-    from .train import DivergenceError, finish_run
+    are written, then DivergenceError is raised naming every stopped model.
+
+    deep="simple" trains Part B nets with the simple loop one after another: the stacked deep
+    path (DeepStack, autograd over the stack) is exact but measured slower than the simple
+    loop on this machine (benchmarks/pipeline_estimate.py); deep="stacked" uses it."""
+    from .train import DivergenceError, finish_run, train
     torch.set_num_threads(threads)
     if len(specs) != len(out_dirs):
         raise ValueError(f"train_many: {len(specs)} specs but {len(out_dirs)} out_dirs")
@@ -413,6 +417,13 @@ def train_many(specs: list[dict], data: Dataset | str | Path, out_dirs: list[str
     metrics: list[dict | None] = [None] * len(specs)
     stopped = []
     for idx in group_specs(specs):
+        if specs[idx[0]]["kind"] == "deep" and deep == "simple":
+            for i in idx:
+                try:
+                    metrics[i] = train(specs[i], data, out_dirs[i], threads=threads, log=log)
+                except DivergenceError as e:
+                    stopped.append(str(e))
+            continue
         t_start = time.perf_counter()
         results = train_group([specs[i] for i in idx], data, log=log)
         setup = (time.perf_counter() - t_start) / len(idx) - results[0]["train_seconds"]

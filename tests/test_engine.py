@@ -41,7 +41,8 @@ def runs(config, dataset, tmp_path_factory):
     specs.append(_short(config["resolved"]["tanh_gain_5_3"], STEPS_B, lr=0.05, name="tanh_lr"))
     root = tmp_path_factory.mktemp("engine")
     simple = [train(s, dataset, root / "simple" / s["name"]) for s in specs]
-    batched = train_many(specs, dataset, [root / "engine" / s["name"] for s in specs], threads=1)
+    batched = train_many(specs, dataset, [root / "engine" / s["name"] for s in specs], threads=1,
+                         deep="stacked")
     return specs, root, simple, batched
 
 
@@ -113,7 +114,7 @@ def test_divergence_recorded_like_simple_loop(config, dataset, tmp_path):
     good = _short(config["resolved"]["linear_gain_1"], 60)
     ref = train(bad, dataset, tmp_path / "ref")
     ref_good = train(good, dataset, tmp_path / "ref_good")
-    got, got_good = train_many([bad, good], dataset, [tmp_path / "got", tmp_path / "got_good"])
+    got, got_good = train_many([bad, good], dataset, [tmp_path / "got", tmp_path / "got_good"], deep="stacked")
     assert ref["diverged"] is not None
     assert got["diverged"]["step"] == ref["diverged"]["step"]
     assert got["diverged"]["first_nonfinite"] == ref["diverged"]["first_nonfinite"]
@@ -128,6 +129,6 @@ def test_stop_on_divergence_raises_after_the_others(config, dataset, tmp_path):
     bad = _short(config["resolved"]["linear_gain_3"], 60, lr=50.0, on_divergence="stop", name="blowup")
     good = _short(config["resolved"]["linear_gain_1"], 60)
     with pytest.raises(DivergenceError, match="blowup"):
-        train_many([bad, good], dataset, [tmp_path / "bad", tmp_path / "good"])
+        train_many([bad, good], dataset, [tmp_path / "bad", tmp_path / "good"], deep="stacked")
     assert (tmp_path / "good" / "metrics.json").exists()
     assert not (tmp_path / "bad" / "metrics.json").exists()
