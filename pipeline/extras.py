@@ -68,7 +68,7 @@ def seed_study(spec: dict, runs: str | Path, out_json: str | Path, out_md: str |
                       "seeds; between variants: Welch's t-test, p-values Holm-adjusted over all pairs "
                       "of a split"),
            "rows": rows, "pairs": pairs, "text": text}
-    write_json(out_json, out)
+    write_json(out_json, _finite_json(out))
     write_text(out_md, seed_markdown(out))
     from .plots import fig_seed_spread, save
     fig, legend = fig_seed_spread(rows, spec["title"])
@@ -354,7 +354,7 @@ def momentum_study(spec: dict, runs: str | Path, data_path: str | Path, out_json
     out = {"title": spec["title"], "rows": rows, "traces": traces, "text": text,
            "deviation_units": "mean over neurons of |running - calibrated| / calibrated std (mean), "
                               "and of |running std / calibrated std - 1| (std)"}
-    write_json(out_json, out)
+    write_json(out_json, _finite_json(out))
     from .plots import fig_momentum, save
     fig, legend = fig_momentum(out)
     save(fig, fig_dir, "running_swing", legend)
@@ -423,7 +423,7 @@ def zero_init_study(spec: dict, runs: str | Path, data_path: str | Path, out_jso
                 "the gradient passed down, upstream @ W^T, is zero (W is 0). Only a bias that feeds the logits "
                 "directly sees a non-zero gradient, and it can only learn the average next character.")
     out = {"title": spec["title"], "unigram_val_loss": uni, "rows": rows, "text": text}
-    write_json(out_json, out)
+    write_json(out_json, _finite_json(out))
     from .plots import fig_zero_init, save
     fig, legend = fig_zero_init(rows, spec["title"])
     save(fig, fig_dir, "gradients", legend)
@@ -450,5 +450,5 @@ def fold_study(spec: dict, runs: str | Path, data_path: str | Path, out_json: st
         rows.append({"experiment": name, "kind": s["kind"], **check_and_time(model, Xva, spec["repeats"])})
     out = {"title": spec["title"], "rows": rows,
            "note": "median of repeated forward passes on this machine; timings vary between machines and runs"}
-    write_json(out_json, out)
+    write_json(out_json, _finite_json(out))
     return out

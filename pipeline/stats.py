@@ -86,7 +86,8 @@ def summary(values: list[float], alpha: float = 0.05) -> dict:
     """
     finite = [float(v) for v in values if v is not None and math.isfinite(v)]
     n = len(finite)
-    out = {"n": n, "n_nonfinite": len(values) - n, "values": [None if v is None else float(v) for v in values],
+    kept = [float(v) if v is not None and math.isfinite(v) else None for v in values]
+    out = {"n": n, "n_nonfinite": len(values) - n, "values": kept,
            "mean": None, "std": None, "sem": None, "ci_low": None, "ci_high": None, "ci_level": 1 - alpha}
     if n == 0:
         return out
