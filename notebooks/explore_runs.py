@@ -38,8 +38,9 @@ print(f"{len(runs)} runs in {RUNS}/")
 # %% [markdown]
 # ## Every run at a glance
 #
-# One row per run directory. Part A runs are the one-hidden-layer MLP; Part B runs are the
-# six-layer diagnostic network, trained only briefly.
+# One row per lecture run. Part A runs are the one-hidden-layer MLP; Part B runs are the
+# six-layer diagnostic network, trained only briefly. Runs of the studies beyond the lecture
+# (extra seeds, sweeps) are counted, not listed.
 
 # %%
 def table(rows, head):
@@ -54,8 +55,9 @@ def f4(v):
 
 rows = [(name, m["part"], m["n_params"], m["steps"], f4(m["initial_loss"]), f4(m["train_loss"]),
          f4(m["val_loss"]), "yes" if m["diverged"] else "")
-        for name, m in sorted(runs.items(), key=lambda kv: (kv[1]["part"], kv[0]))]
+        for name, m in sorted(runs.items(), key=lambda kv: (kv[1]["part"], kv[0])) if m["part"] in ("A", "B")]
 display(table(rows, ["run", "part", "params", "steps", "step-0 loss", "train", "val", "diverged"]))
+print(f"{sum(m['part'] not in ('A', 'B') for m in runs.values())} further runs belong to the studies beyond the lecture")
 
 # %% [markdown]
 # ## The hidden layer at initialisation (Part A)
@@ -67,7 +69,7 @@ display(table(rows, ["run", "part", "params", "steps", "step-0 loss", "train", "
 # %%
 rows = []
 for name, m in runs.items():
-    if m["kind"] != "mlp":
+    if m["part"] != "A":
         continue
     with np.load(RUNS / name / "probes.npz") as p:
         hpre, h = p["init.hpreact"], p["init.h"]
@@ -113,7 +115,7 @@ for name in part_a[-2:]:
 rows = []
 for name, m in runs.items():
     legend = Path("figures") / name / "activations_init.json"
-    if m["kind"] != "deep" or not legend.exists():
+    if m["part"] != "B" or not legend.exists():
         continue
     stats = json.loads(legend.read_text())
     if "diverged" in stats:

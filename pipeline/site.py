@@ -346,18 +346,17 @@ def home_results(o: Outputs, page: str = "index.md") -> str:
     names = o.parts().get("A", [])
     if not names:
         return "*No Part A experiment in the config.*\n"
-    lines = ["| variant | params | steps | loss at step 0 | train | val | test | lecture train | lecture val "
-             "| val − lecture |",
-             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    lines = ["| variant | steps | loss at step 0 | train | val | test | lecture: train / val | val − lecture |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|"]
     for n in names:
         m, lec = o.metrics[n], LECTURE.get(n, {})
         diff = (m["val_loss"] - lec["val"]) if m["val_loss"] is not None and "val" in lec else None
         lec_init = LECTURE_INITIAL_LOSS.get(n)
-        init = fmt(m["initial_loss"]) + (f" (lecture {fmt(lec_init)})" if lec_init else "")
-        lines.append(f"| [{md_escape(o.resolved[n]['title'])}]({rel(page, o.page_of(n))}) | {m['n_params']:,} | "
-                     f"{m['steps']:,} | {init} | {fmt(m['train_loss'])} | {fmt(m['val_loss'])} | "
-                     f"{fmt(m['test_loss'])} | {fmt(lec.get('train'))} | {fmt(lec.get('val'))} | "
-                     f"{'—' if diff is None else f'{diff:+.4f}'} |")
+        init = fmt(m["initial_loss"]) + (f" (lecture: {fmt(lec_init)})" if lec_init else "")
+        lecture = f"{fmt(lec.get('train'))} / {fmt(lec.get('val'))}" if lec else "—"
+        lines.append(f"| [{md_escape(o.resolved[n]['title'])}]({rel(page, o.page_of(n))}) | {m['steps']:,} | "
+                     f"{init} | {fmt(m['train_loss'])} | {fmt(m['val_loss'])} | {fmt(m['test_loss'])} | "
+                     f"{lecture} | {'—' if diff is None else f'{diff:+.4f}'} |")
     exp0 = o.metrics[names[0]]
     out = "\n".join(lines) + "\n\n"
     out += (f"Loss of a uniform guess over {exp0['vocab_size']} characters: −ln(1/{exp0['vocab_size']}) = "
@@ -937,7 +936,7 @@ def hardware() -> str:
                 mem = int(line.split()[1]) / 1024 ** 2
     except OSError:
         pass
-    rows = ["| | |", "|---|---|", f"| operating system | {platform.system()} {platform.release()} "
+    rows = ["| | this machine |", "|---|---|", f"| operating system | {platform.system()} {platform.release()} "
                                   f"({platform.machine()}) |",
             f"| CPU | {cpu} |", f"| logical CPUs | {os.cpu_count()} |"]
     if mem:

@@ -234,3 +234,21 @@ def test_dark_mode_toggle_and_copy_buttons(served, browser):
     assert page.locator("[data-clipboard-target]").count() >= 1, "no copy button on code"
     assert page.locator("a.glightbox").count() >= 1, "figures cannot be zoomed"
     page.close()
+
+
+def test_site_works_from_the_file_system(quick_run, browser):
+    """Opened from a USB stick: file:// links, images and search, with no server and no network."""
+    page = browser.new_page()
+    off = []
+    page.on("request", lambda r: off.append(r.url) if not r.url.startswith(("file:", "data:", "blob:")) else None)
+    page.on("console", lambda m: off.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
+    page.goto((quick_run / "site" / "index.html").as_uri(), wait_until="load")
+    page.wait_for_timeout(1000)
+    assert page.evaluate("Array.from(document.images).filter(i => !(i.complete && i.naturalWidth > 0)).length") == 0
+    _, exps = resolved()
+    title = next(s["title"] for s in exps.values() if s["part"] == "A")
+    page.click("label.md-search__icon, .md-search__input")
+    page.locator("input.md-search__input").press_sequentially(title.split()[0], delay=30)
+    page.wait_for_selector(".md-search-result__item", timeout=20_000)
+    assert not off, off
+    page.close()
