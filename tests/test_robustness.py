@@ -1,0 +1,286 @@
+"""Nothing lost, nothing stale: the tiny DAG under interruption, concurrency, a word list of
+one's own, and reruns that must come out byte for byte the same.
+
+Each test runs Snakemake on a handful of experiments (config.yaml + config.quick.yaml + a tiny
+override written here) in a temporary directory, exactly as the README runs it: no extra flags,
+so the workflow profile (profiles/default) is what makes interrupted work rerun.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from base64 import urlsafe_b64encode
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from pipeline.workflow import RUN_FILES
+from tests.conftest import ROOT
+
+pytestmark = pytest.mark.slow
+
+EXPS = ["kaiming", "batchnorm", "batchnorm_gain_5_3"]  # two Part A variants and a deep net
+MLP_STEPS = 3000
+TINY = f"""
+runtime: {{engine: simple, checkpoint_every: 500}}
+defaults:
+  mlp: {{steps: {MLP_STEPS}, lr_decay_step: {MLP_STEPS // 2}}}
+  deep: {{steps: 41}}
+sampling: {{count: 5}}
+"""
+RUN_INFO = {"train_seconds", "ms_per_step", "wall_seconds", "resumed_from_step"}  # how long, not what
+FIGS = {"mlp": ["loss_curve", "hpreact_hist", "tanh_hist", "saturation_map"],
+        "deep": ["loss_curve", "activations_init", "activations_final", "update_ratios"]}
+LOCKED = "Directory cannot be locked"
+
+
+def targets(exps=EXPS) -> list[str]:
+    out = ["results/data.json"]
+    for e in exps:
+        kind = "deep" if "gain" in e else "mlp"
+        out += [f"figures/{e}/{f}.{x}" for f in FIGS[kind] for x in ("png", "svg", "json")]
+    return out
+
+
+def command(workdir: Path, names: Path, *extra: str, exps=EXPS) -> list[str]:
+    tiny = workdir / "tiny.yaml"
+    if not tiny.exists():
+        tiny.write_text(TINY)
+    return [sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile"), "-d", str(workdir),
+            "--configfile", str(ROOT / "config.yaml"), str(ROOT / "config.quick.yaml"), str(tiny),
+            "--config", f"names_path={names}", "-j2", *extra, *targets(exps)]
+
+
+def snake(workdir: Path, names: Path, *extra: str, check: bool = True, exps=EXPS) -> subprocess.CompletedProcess:
+    proc = subprocess.run(command(workdir, names, *extra, exps=exps), capture_output=True, text=True, timeout=900)
+    if check:
+        assert proc.returncode == 0, proc.stderr[-6000:]
+    return proc
+
+
+def start(workdir: Path, names: Path) -> subprocess.Popen:
+    return subprocess.Popen(command(workdir, names), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            start_new_session=True)  # its own process group, as a terminal gives it
+
+
+def wait_for(cond, proc: subprocess.Popen, what: str, timeout: float = 300) -> None:
+    t = time.time()
+    while not cond():
+        if proc.poll() is not None:
+            raise AssertionError(f"snakemake ended before {what}:\n{proc.stdout.read()[-4000:]}")
+        if time.time() - t > timeout:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.05)
+
+
+def runs(workdir: Path) -> dict[str, Path]:
+    return {e: workdir / "results" / "runs" / e for e in EXPS}
+
+
+def recorded(workdir: Path, exp: str) -> bool:
+    """Snakemake has recorded the training of `exp` as finished (its metadata, no incomplete mark).
+    A job killed after writing metrics.json but before Snakemake saw it end is not finished: it is
+    rightly redone."""
+    key = urlsafe_b64encode(f"results/runs/{exp}/metrics.json".encode()).decode()
+    return ((workdir / "results/runs" / exp / "metrics.json").exists()
+            and (workdir / ".snakemake/metadata" / key).exists()
+            and not (workdir / ".snakemake/incomplete" / key).exists())
+
+
+def _npz(path: Path) -> dict:
+    with np.load(path) as z:
+        return {k: z[k] for k in z.files}
+
+
+def assert_same_numbers(a: Path, b: Path, exps=EXPS) -> None:
+    """Every run and figure of `b` equals `a`'s: metrics but for timing, arrays, figure files byte for byte."""
+    for e in exps:
+        ra, rb = a / "results" / "runs" / e, b / "results" / "runs" / e
+        ma, mb = (json.loads((r / "metrics.json").read_text()) for r in (ra, rb))
+        assert {k: v for k, v in ma.items() if k not in RUN_INFO} == \
+               {k: v for k, v in mb.items() if k not in RUN_INFO}, e
+        for f in ("history.npz", "probes.npz"):
+            za, zb = _npz(ra / f), _npz(rb / f)
+            assert za.keys() == zb.keys()
+            for k in za:
+                np.testing.assert_array_equal(za[k], zb[k], err_msg=f"{e}/{f}:{k}")
+        for f in ("samples.txt", "config.json"):
+            assert (ra / f).read_bytes() == (rb / f).read_bytes(), f"{e}/{f}"
+        ca, cb = (torch.load(r / "checkpoint.pt", weights_only=False) for r in (ra, rb))
+        for n, t in ca["params"].items():
+            assert torch.equal(t, cb["params"][n]), f"{e}: {n}"
+    for t in targets(exps):
+        assert (a / t).read_bytes() == (b / t).read_bytes(), f"{t} differs between the two runs"
+
+
+def assert_nothing_looks_complete_that_is_not(workdir: Path) -> None:
+    for e, r in runs(workdir).items():
+        if (r / "metrics.json").exists():  # written last: a run with it must be whole and readable
+            for f in RUN_FILES:
+                assert (r / f).stat().st_size > 0, f"{e}/{f}"
+            json.loads((r / "metrics.json").read_text())
+            _npz(r / "history.npz")
+    for p in (workdir / "figures").rglob("*.json") if (workdir / "figures").exists() else []:
+        json.loads(p.read_text())
+
+
+@pytest.fixture(scope="module")
+def clean(tmp_path_factory, names_path) -> Path:
+    """A clean, uninterrupted run of the tiny DAG: the reference every other run must equal."""
+    w = tmp_path_factory.mktemp("clean")
+    snake(w, names_path)
+    return w
+
+
+# ---- 7: concurrency, and 6: a second clean run is byte-identical -------------------------------
+
+@pytest.fixture(scope="module")
+def concurrent(tmp_path_factory, names_path) -> tuple[Path, subprocess.CompletedProcess, str]:
+    w = tmp_path_factory.mktemp("concurrent")
+    first = start(w, names_path)
+    wait_for(lambda: any((r / ".resume").exists() for r in runs(w).values()), first, "a training job")
+    second = snake(w, names_path, check=False)
+    out, _ = first.communicate(timeout=900)
+    assert first.returncode == 0, out[-6000:]
+    return w, second, out
+
+
+def test_a_second_snakemake_is_refused_with_the_lock_message(concurrent):
+    _, second, _ = concurrent
+    assert second.returncode != 0
+    assert LOCKED in second.stdout + second.stderr, (second.stdout + second.stderr)[-3000:]
+
+
+def test_the_running_snakemake_is_unharmed(concurrent, clean):
+    w, _, out = concurrent
+    assert "Exception" not in out
+    assert_same_numbers(clean, w)
+
+
+def test_two_clean_runs_are_byte_identical(concurrent, clean):
+    """Figures (PNG, SVG, legend JSON) and data.json byte for byte; history/probes/samples exactly."""
+    w, _, _ = concurrent
+    assert_same_numbers(clean, w)
+    for e in EXPS:  # the npz files too, not only their arrays (np.savez would stamp the time)
+        for f in ("history.npz", "probes.npz", "samples.txt", "config.json"):
+            assert (clean / "results/runs" / e / f).read_bytes() == (w / "results/runs" / e / f).read_bytes()
+
+
+# ---- 1 + 2: interruption, and resume through Snakemake --------------------------------------
+
+def _pids_of_training(workdir: Path) -> list[int]:
+    """The `python -m pipeline train` processes of the Snakemake run in `workdir` (not the shells)."""
+    out = subprocess.run(["ps", "-eo", "pid,args"], capture_output=True, text=True).stdout
+    pids = []
+    for line in out.splitlines()[1:]:
+        pid, *args = line.split()
+        if args and Path(args[0]).name.startswith("python") and args[1:4] == ["-m", "pipeline", "train"] \
+                and _cwd(int(pid)) == workdir:
+            pids.append(int(pid))
+    return pids
+
+
+def _cwd(pid: int) -> Path | None:
+    try:
+        return Path(os.readlink(f"/proc/{pid}/cwd"))
+    except OSError:
+        return None
+
+
+@pytest.mark.parametrize("how", ["SIGINT", "SIGTERM", "SIGKILL", "kill one training job"])
+def test_interrupted_run_finishes_on_rerun_without_retraining(tmp_path, names_path, clean, how):
+    w = tmp_path
+    first = start(w, names_path)
+    r = runs(w)
+    # part-way: one run finished, another one training past its first checkpoint
+    wait_for(lambda: any(recorded(w, e) for e in EXPS)
+             and any((p / ".resume" / "state.pt").exists() and not (p / "metrics.json").exists() for p in r.values()),
+             first, "a finished run and a checkpointed one")
+    if how == "kill one training job":
+        victims = [p for p in _pids_of_training(w.resolve())]
+        assert victims, "no training process found"
+        os.kill(victims[0], signal.SIGKILL)
+    elif how == "SIGTERM":
+        first.send_signal(signal.SIGTERM)  # to Snakemake only, as `kill <pid>` does
+    else:  # Ctrl-C reaches the whole foreground group; so does a kill -9 of the session
+        os.killpg(first.pid, getattr(signal, how))
+    out, _ = first.communicate(timeout=300)
+    if how == "SIGKILL":  # nothing of Snakemake survives it; end its orphaned jobs as the OS would
+        for pid in _pids_of_training(w.resolve()):
+            os.kill(pid, signal.SIGKILL)
+        time.sleep(0.5)
+    assert first.returncode != 0
+    assert_nothing_looks_complete_that_is_not(w)
+    finished = {e: (p / "metrics.json").stat().st_mtime_ns for e, p in r.items() if recorded(w, e)}
+    assert finished, "nothing had finished"
+    if how == "SIGTERM":  # Snakemake's graceful stop: running jobs end, no new ones start
+        assert not all((w / t).exists() for t in targets()), "SIGTERM came too late to test anything"
+    else:
+        assert len(finished) < len(EXPS), finished
+
+    again = snake(w, names_path, check=False)
+    if how == "SIGKILL":  # a hard kill leaves Snakemake's lock: it says so, and --unlock clears it
+        assert again.returncode != 0 and LOCKED in again.stdout + again.stderr
+        snake(w, names_path, "--unlock")
+        again = snake(w, names_path, check=False)
+    assert again.returncode == 0, again.stderr[-6000:]
+    for e, mtime in finished.items():  # nothing that had finished is trained again
+        assert (r[e] / "metrics.json").stat().st_mtime_ns == mtime, f"{e} was retrained"
+    resumed = [e for e in EXPS if e not in finished
+               and json.loads((r[e] / "metrics.json").read_text())["resumed_from_step"]]
+    if len(finished) < len(EXPS):
+        assert resumed, "no interrupted run resumed from its checkpoint"
+    assert not any((p / ".resume").exists() for p in r.values())
+    assert_same_numbers(clean, w)  # resumed or not, the numbers of an uninterrupted run
+
+
+# ---- 5: a word list of one's own ------------------------------------------------------------
+
+def fake_names(n: int, seed: int = 7) -> list[str]:
+    rng = random.Random(seed)
+    onsets, vowels, codas = "bdklmnrstvz", "aeiou", ["", "n", "l", "r", "s", "th"]
+    return ["".join(rng.choice(onsets) + rng.choice(vowels) for _ in range(rng.randint(1, 3))) + rng.choice(codas)
+            for _ in range(n)]
+
+
+def test_a_word_list_of_ones_own(tmp_path, names_path):
+    words = fake_names(300)
+    own = tmp_path / "my names.txt"
+    own.write_text("\r\n".join(w.capitalize() if i % 50 == 0 else w for i, w in enumerate(words)) + "\r\n")
+    (tmp_path / "own.yaml").write_text("names_sha256: null\n")
+    exps = ["kaiming", "batchnorm_gain_5_3"]
+    cmd = command(tmp_path, own, exps=exps)
+    i = cmd.index("--config")
+    cmd[i:i] = [str(tmp_path / "own.yaml")]  # one more --configfile, after the tiny override
+    cmd[cmd.index("--config") + 1] = f"names_path={own}"
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, proc.stderr[-6000:]
+
+    from pipeline.data import sha256_of
+    digest = sha256_of(own)
+    info = json.loads((tmp_path / "results/data.json").read_text())
+    vocab = "." + "".join(sorted(set("".join(w.capitalize() if i % 50 == 0 else w for i, w in enumerate(words)))))
+    assert info["sha256"] == digest and info["canonical"] is False
+    assert info["origin"] == "local file my names.txt" and info["words"] == 300
+    assert info["vocab"] == vocab and info["vocab_size"] == len(vocab) != 27
+    for e in exps:
+        m = json.loads((tmp_path / "results/runs" / e / "metrics.json").read_text())
+        assert m["data_sha256"] == digest and m["vocab_size"] == len(vocab)
+        assert m["expected_initial_loss"] == pytest.approx(np.log(len(vocab)))
+        assert sum(m["split_sizes"].values()) == sum(len(w) + 1 for w in words)
+    samples = (tmp_path / "results/runs/kaiming/samples.txt").read_text().split()
+    assert samples and set("".join(samples)) <= set(vocab)
+
+    # the canonical checksum still guards the default: the same list without names_sha256: null fails
+    (tmp_path / "b").mkdir()
+    bad = subprocess.run(command(tmp_path / "b", own, exps=exps), capture_output=True, text=True, timeout=600)
+    assert bad.returncode != 0
+    assert "checksum mismatch" in bad.stdout + bad.stderr and "names_sha256" in bad.stdout + bad.stderr
