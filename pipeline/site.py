@@ -795,7 +795,7 @@ def beyond_page(o: Outputs) -> str:
 # ---- figure index ------------------------------------------------------------------------
 
 def regenerate_command(o: Outputs, group: str, figure: str) -> str:
-    return f"snakemake -j1 --forcerun {shlex.quote(f'figures/{group}/{figure}.png')}"
+    return f"snakemake -j1 --force {shlex.quote(f'figures/{group}/{figure}.png')}"
 
 
 def provenance(o: Outputs, group: str) -> dict:
