@@ -18,6 +18,7 @@ import numpy as np
 from . import diagnostics as dg
 from . import stats
 from .io import read_json, write_json, write_text
+from .report import LECTURE
 
 SPLITS = ("train", "val", "test")
 
@@ -47,6 +48,11 @@ def seed_study(spec: dict, runs: str | Path, out_json: str | Path, out_md: str |
         for split in SPLITS:
             row[split] = stats.summary([_loss(m, split) for m in ms], alpha)
         row["lecture_seed_val"] = _loss(ms[0], "val")
+        lec = LECTURE.get(variant)  # the lecture's printed numbers: one seed, one draw from this spread
+        row["lecture"] = lec
+        if lec and row["val"]["ci_low"] is not None:
+            finite = [v for v in row["val"]["values"] if v is not None]
+            row["lecture_val_within_seed_range"] = min(finite) <= lec["val"] <= max(finite)
         rows.append(row)
         values[variant] = {s: [_loss(m, s) for m in ms] for s in SPLITS}
     variants = list(spec["groups"])
@@ -103,13 +109,15 @@ def seed_text(rows: list[dict], pairs: list[dict], alpha: float) -> list[str]:
 
 def seed_markdown(out: dict) -> str:
     lvl = f"{100 * out['ci_level']:g}%"
-    lines = [f"| variant | seeds | train mean ± std | train {lvl} CI | val mean ± std | val {lvl} CI |",
-             "|---|---:|---:|---:|---:|---:|"]
+    lines = [f"| variant | seeds | train mean ± std | train {lvl} CI | val mean ± std | val {lvl} CI | "
+             "lecture val (its one seed) |",
+             "|---|---:|---:|---:|---:|---:|---:|"]
     for r in out["rows"]:
         tr, va = r["train"], r["val"]
         lines.append(f"| `{r['variant']}` | {r['n']} | {_fmt(tr['mean'])} ± {_fmt(tr['std'])} | "
                      f"[{_fmt(tr['ci_low'])}, {_fmt(tr['ci_high'])}] | {_fmt(va['mean'])} ± {_fmt(va['std'])} | "
-                     f"[{_fmt(va['ci_low'])}, {_fmt(va['ci_high'])}] |")
+                     f"[{_fmt(va['ci_low'])}, {_fmt(va['ci_high'])}] | "
+                     f"{_fmt((r.get('lecture') or {}).get('val'))} |")
     lines += ["", *[f"- {t}" for t in out["text"]], ""]
     return "\n".join(lines)
 
@@ -174,6 +182,8 @@ def gain_sweep(spec: dict, runs: str | Path, out_json: str | Path, fig_dir: str 
                            "saturation_init_pct": float(np.mean(sat_i)) if sat_i else None,
                            "saturation_final_pct": float(np.mean(sat_f)) if sat_f else None})
         sens = sensitivity(gains, [p["val_mean"] for p in points], tol)
+        finite = [p["val_mean"] for p in points if p["val_mean"] is not None and math.isfinite(p["val_mean"])]
+        sens["loss_range_over_gains"] = max(finite) - min(finite) if finite else None  # worst minus best mean
         out["sweeps"][sweep] = {"title": s["title"], "steps": s.get("steps"), "points": points,
                                 "sensitivity": sens}
     out["text"] = sweep_text(out)
