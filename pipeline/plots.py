@@ -364,6 +364,10 @@ def fig_seed_spread(rows: list[dict], title: str) -> tuple[plt.Figure, dict]:
                 ax.errorbar(i + 0.3, s["mean"], yerr=[[s["mean"] - s["ci_low"]], [s["ci_high"] - s["mean"]]],
                             fmt="o", color="k", capsize=4, ms=4,
                             label=f"mean, {100 * s['ci_level']:g}% t interval" if i == 0 else None)
+            lec = (r.get("lecture") or {}).get(split)
+            if lec is not None:  # the lecture's printed number: one draw from the same spread
+                ax.scatter([i - 0.3], [lec], marker="*", s=80, color="k",
+                           label="the lecture's printed value" if i == 0 else None)
             legend.setdefault(r["variant"], {})[split] = {k: s[k] for k in ("n", "mean", "std", "ci_low", "ci_high")}
         ax.set_xticks(range(len(rows)), [r["variant"] for r in rows], rotation=25, ha="right")
         ax.set_ylabel(f"{split} loss")
