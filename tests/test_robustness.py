@@ -284,3 +284,31 @@ def test_a_word_list_of_ones_own(tmp_path, names_path):
     bad = subprocess.run(command(tmp_path / "b", own, exps=exps), capture_output=True, text=True, timeout=600)
     assert bad.returncode != 0
     assert "checksum mismatch" in bad.stdout + bad.stderr and "names_sha256" in bad.stdout + bad.stderr
+
+
+# ---- 3: a divergence through Snakemake: the message on the console, not only in a log --------
+
+@pytest.mark.parametrize("engine", ["simple", "batched"])
+def test_divergence_named_on_the_snakemake_console(tmp_path, names_path, engine):
+    (tmp_path / "blowup.yaml").write_text(f"""
+runtime: {{engine: {engine}}}
+experiments:
+  blowup:
+    kind: deep
+    part: B
+    title: Linear stack, gain 3, lr 50
+    activation: none
+    gain: 3
+    lr: 50.0
+    steps: 200
+    on_divergence: stop
+""")
+    cmd = [sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile"), "-d", str(tmp_path),
+           "--configfile", str(ROOT / "config.yaml"), str(ROOT / "config.quick.yaml"), str(tmp_path / "blowup.yaml"),
+           "--config", f"names_path={names_path}", "-j2", "results/runs/blowup/metrics.json"]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    assert proc.returncode != 0
+    out = proc.stdout + proc.stderr
+    assert "experiment 'blowup' diverged at step" in out, out[-4000:]
+    assert "first non-finite tensor is" in out
+    assert not (tmp_path / "results/runs/blowup/metrics.json").exists()
