@@ -221,6 +221,10 @@ def validate(cfg: dict, source: str = "config") -> dict:
     if not isinstance(cfg, dict):
         raise ConfigError(f"{source}: the config must be a mapping of keys to values, got {type(cfg).__name__}.")
     _walk(cfg)
+    cfg = dict(cfg)
+    for k in ("names_path", "names_sha256"):  # `--config names_sha256=null` arrives as the text "null"
+        if isinstance(cfg.get(k), str) and cfg[k].strip().lower() in ("null", "none", "~", ""):
+            cfg[k] = None
     root = _schema()
     kinds = root.pop("kinds")
     _check(cfg, root, root, source=source)

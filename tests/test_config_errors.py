@@ -123,7 +123,8 @@ def test_unknown_keys_at_every_level(path, key):
     try:
         validate(cfg)
     except ConfigError as e:
-        _clean(e, repr(key))
+        msg = _clean(e)
+        assert repr(key) in msg or f"{_dotted(path + (key,))}:" in msg, msg  # unknown, or known but 1 is wrong
         return
     # accepted only where the key is a real option that happens to be missing here (e.g. an override)
     assert path[:1] in (("experiments",), ("defaults",), ("beyond",)), (path, key)
@@ -251,3 +252,9 @@ def test_snakemake_prints_the_message_and_runs_nothing(tmp_path, names_path, tex
     assert "Traceback" not in err and 'File "' not in err, err[-3000:]  # no frames from deep inside
     assert err.splitlines()[-1].startswith("error: "), err[-3000:]
     assert not (tmp_path / "results").exists() and not (tmp_path / "data").exists()
+
+
+def test_null_from_the_command_line():
+    """`snakemake --config names_sha256=null` passes the text "null": it means no checksum."""
+    cfg = validate(dict(RAW, names_sha256="null", names_path="words.txt"))
+    assert cfg["names_sha256"] is None and cfg["names_path"] == "words.txt"
