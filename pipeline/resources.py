@@ -19,12 +19,15 @@ import math
 # ---- measured (profiles/slurm/measure.py; the Slurm rows by `sacct --format=JobID,MaxRSS`) ----
 TRAIN_RSS_MB = {"mlp": 799, "deep": 1356}  # one training job, any engine: torch + data + eval
 PER_MODEL_RSS_MB = {"mlp": 5, "deep": 10}  # each extra model of a batched stack (bad_init_x7 vs x1)
-MS_PER_STEP = {"mlp": 2.534, "deep": 19.843}  # slowest model-step seen, full config, one thread
+# slowest model-step seen (one thread): a job of one model, and per model of a batched stack.
+# Deep nets train with the simple loop even inside a batched job (pipeline/engine.py).
+MS_PER_STEP = {("mlp", "one"): 2.557, ("mlp", "stack"): 0.271,
+               ("deep", "one"): 19.843, ("deep", "stack"): 19.843}
 START_S = 10  # python + torch import, data load, split losses and samples: a quick job's wall time
-RULE_RSS_MB = {  # the other rules: largest max_rss seen
-    "data": 280, "plot": 290, "demo": 280, "report": 230, "study": 1400, "site": 510,
+RULE_RSS_MB = {  # the other rules: largest max_rss seen (study: rule study_*, benchmarks/beyond/)
+    "data": 228, "plot": 288, "demo": 276, "report": 227, "study": 618, "site": 572,
 }
-RULE_S = {"data": 5, "plot": 15, "demo": 10, "report": 10, "study": 120, "site": 120}
+RULE_S = {"data": 7, "plot": 20, "demo": 10, "report": 3, "study": 16, "site": 30}
 # On a cluster every job also holds two Snakemake processes: the one Slurm starts (356 MB) and the
 # job step it runs (about 300 MB: a Slurm step's MaxRSS minus the job's own max_rss). Slurm counts
 # them against the job's memory, so every ask includes them.
@@ -49,7 +52,8 @@ def train(specs: list[dict]) -> dict:
     """mem_mb and runtime (minutes) for one training job over `specs` (one model, or a stack)."""
     kinds = {s["kind"] for s in specs}
     rss = max(TRAIN_RSS_MB[k] for k in kinds) + sum(PER_MODEL_RSS_MB[s["kind"]] for s in specs[1:])
-    seconds = START_S * len(specs) + sum(s["steps"] * MS_PER_STEP[s["kind"]] / 1e3 for s in specs)
+    job = "stack" if len(specs) > 1 else "one"
+    seconds = START_S * len(specs) + sum(s["steps"] * MS_PER_STEP[s["kind"], job] / 1e3 for s in specs)
     return {"mem_mb": mem_ask(rss), "runtime": runtime_ask(seconds)}
 
 

@@ -5,7 +5,9 @@
 DIR is a working directory the pipeline ran in (the repository root, or a test's temp dir).
 It reads the `benchmark:` files (DIR/results/benchmarks/<rule>/<job>.tsv: `s` wall seconds,
 `max_rss` MB) and the training runs' metrics.json (ms_per_step, steps, kind), and prints the
-maxima per rule and per model kind. pipeline/resources.py holds the numbers it printed last.
+maxima per rule, and the cost of one model-step per model kind, for a job that trains one model
+(`one`: the simple loop, or a stack of one) and for a batched stack (`stack`).
+pipeline/resources.py holds the numbers it printed last.
 """
 
 from __future__ import annotations
@@ -37,17 +39,24 @@ def main(dirs: list[str]) -> None:
             if rule == "train":
                 rule = f"train/{kind_of.get(re.sub(r'_x[0-9]+$', '', re.sub(r'[^A-Za-z0-9_]', '_', job)), '?')}"
             per_rule[rule].append((rss, s, f"{d}:{job}"))
+        # a batched stack's models share one clock: ms_per_step / models is the cost of one model-step
+        stacks: dict[tuple, int] = defaultdict(int)
         for m in metrics:
-            if m.get("ms_per_step") and m["steps"] >= 1000:  # quick runs time the start-up, not the steps
-                per_kind[m["kind"]].append((m["ms_per_step"], m["steps"], f"{d}:{m['experiment']}"))
+            stacks[(m["kind"], m["steps"], m["train_seconds"])] += 1
+        for m in metrics:
+            if not m.get("ms_per_step") or m["steps"] < 100:
+                continue
+            n = stacks[(m["kind"], m["steps"], m["train_seconds"])]
+            key = f"{m['kind']}/{'stack' if n > 1 else 'one'}"
+            per_kind[key].append((m["ms_per_step"] / n, m["steps"], f"{d}:{m['experiment']} (x{n})"))
     print(f"{'rule':<12} {'jobs':>5} {'max_rss MB':>11} {'max s':>8}  (largest max_rss)")
     for rule, rows in sorted(per_rule.items()):
         top = max(rows)
         print(f"{rule:<12} {len(rows):>5} {top[0]:>11.0f} {max(r[1] for r in rows):>8.1f}  {top[2]}")
-    print(f"\n{'kind':<12} {'runs':>5} {'max ms/step':>11} {'median':>8}  (slowest)")
+    print(f"\n{'kind/job':<12} {'runs':>5} {'max ms/model-step':>17} {'median':>8}  (slowest)")
     for kind, rows in sorted(per_kind.items()):
         rows.sort()
-        print(f"{kind:<12} {len(rows):>5} {rows[-1][0]:>11.3f} {rows[len(rows) // 2][0]:>8.3f}  {rows[-1][2]}")
+        print(f"{kind:<12} {len(rows):>5} {rows[-1][0]:>17.3f} {rows[len(rows) // 2][0]:>8.3f}  {rows[-1][2]}")
 
 
 if __name__ == "__main__":
