@@ -57,7 +57,8 @@ rows = [(name, m["part"], m["n_params"], m["steps"], f4(m["initial_loss"]), f4(m
          f4(m["val_loss"]), "yes" if m["diverged"] else "")
         for name, m in sorted(runs.items(), key=lambda kv: (kv[1]["part"], kv[0])) if m["part"] in ("A", "B")]
 display(table(rows, ["run", "part", "params", "steps", "step-0 loss", "train", "val", "diverged"]))
-print(f"{sum(m['part'] not in ('A', 'B') for m in runs.values())} further runs belong to the studies beyond the lecture")
+n_more = sum(m["part"] not in ("A", "B") for m in runs.values())
+print(f"{n_more} further runs belong to the studies beyond the lecture")
 
 # %% [markdown]
 # ## The hidden layer at initialisation (Part A)

@@ -416,10 +416,14 @@ def part_a_page(o: Outputs, name: str, names: list[str]) -> str:
 
     out.append("## What changed\n")
     prev = kind_prev
+    if spec["part"] != "A":  # beyond the lecture: compare with the closest lecture variant
+        lecture = [n for n in o.parts().get("A", []) if o.resolved[n]["kind"] == spec["kind"]]
+        prev = min(lecture, key=lambda n: len(spec_diff(o.resolved[n], spec)), default=kind_prev)
     prev_spec = o.resolved[prev] if prev else None
     diff = spec_diff(prev_spec, spec)
     if prev:
-        out.append(f"Against the previous variant, [{o.resolved[prev]['title']}]({rel(page, o.page_of(prev))}), "
+        which = "the previous variant" if prev == kind_prev else "the closest lecture variant"
+        out.append(f"Against {which}, [{o.resolved[prev]['title']}]({rel(page, o.page_of(prev))}), "
                    "the config (`config.yaml`) changes:\n")
     else:
         out.append("The initialisation recipe, as declared in `config.yaml`:\n")
@@ -1054,7 +1058,7 @@ def write_pages(cfg: dict, root: str | Path = ".", out: str | Path | None = None
     o = Outputs(cfg, root)
     files: dict[str, str] = {}
     parts = o.parts()
-    for part, names in parts.items():
+    for names in parts.values():
         for n in names:
             kind = o.resolved[n]["kind"]
             files[f"pages/{o.page_of(n)}"] = (part_a_page(o, n, names) if kind == "mlp" else part_b_page(o, n))
