@@ -117,7 +117,7 @@ def _train_cmd(spec: dict, names: Path, out: Path) -> list[str]:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM, signal.SIGINT])
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM, signal.SIGINT], ids=lambda s: s.name)
 def test_killed_training_job_resumes_exactly(names_path, tmp_path, sig):
     """A real process, killed after its first checkpoint, then run again with the same command."""
     spec = spec_of("batchnorm_running", steps=3000, lr_decay_step=1500)
