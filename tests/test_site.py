@@ -73,6 +73,24 @@ def test_mkdocs_strict_has_no_warnings(quick_run, tmp_path):
     assert (tmp_path / "site" / "index.html").is_file()
 
 
+def test_plain_mkdocs_build_strict_in_a_checkout(quick_run, tmp_path):
+    """What a user types after `snakemake`: `mkdocs build --strict` in the repository itself."""
+    repo = tmp_path / "repo"
+    for f in ("mkdocs.yml", "CITATION.cff", "pipeline/site_hooks.py"):
+        (repo / f).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(ROOT / f, repo / f)
+    shutil.copytree(ROOT / "docs", repo / "docs", ignore=shutil.ignore_patterns("generated"))
+    shutil.copytree(quick_run / "docs" / "generated", repo / "docs" / "generated")
+    shutil.copytree(quick_run / "figures", repo / "figures")
+    env = {k: v for k, v in os.environ.items() if k != "MAKEMORE_SITE_ROOT"} | {"NO_MKDOCS_2_WARNING": "1"}
+    proc = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict"], cwd=repo, env=env,
+                          capture_output=True, text=True, timeout=600)
+    log = proc.stdout + proc.stderr
+    assert proc.returncode == 0, log[-6000:]
+    assert not [line for line in log.splitlines() if re.match(r"\s*(WARNING|ERROR)\b", line)], log[-3000:]
+    assert (repo / "site" / "figure-index.html").is_file()
+
+
 def test_every_figure_is_indexed_with_provenance_and_citation(quick_run):
     index = (quick_run / "site" / "figure-index.html").read_text()
     figures = sorted((quick_run / "figures").glob("*/*.png"))
