@@ -1,4 +1,5 @@
-"""What a change reruns: plotting code -> plots only; one experiment's YAML -> that experiment only.
+"""What a change reruns: plotting code -> plots only; one experiment's YAML -> that experiment only
+(with the batched engine: only the stack that trains it).
 
 The workflow runs from a copy of the package (PYTHONPATH), so the test can edit code."""
 
@@ -46,7 +47,8 @@ def test_edits_rerun_only_what_they_touch(tmp_path, names_path):
     for f in ("Snakefile", "config.yaml", "config.quick.yaml"):
         shutil.copy(ROOT / f, copy / f)
     shutil.copytree(ROOT / "envs", copy / "envs")
-    (copy / "extra.yaml").write_text("{}\n")
+    simple = "runtime:\n  engine: simple\n"  # one job per experiment: the sharpest claim
+    (copy / "extra.yaml").write_text(simple)
     work = tmp_path / "work"
     _snakemake(copy, work, names_path)
     assert "Nothing to be done" in _snakemake(copy, work, names_path, "-n")
@@ -60,12 +62,33 @@ def test_edits_rerun_only_what_they_touch(tmp_path, names_path):
     _snakemake(copy, work, names_path)
 
     # one experiment's YAML: that experiment (and what depends on it) reruns, nothing else
-    (copy / "extra.yaml").write_text("experiments:\n  kaiming:\n    lr: 0.05\n")
+    (copy / "extra.yaml").write_text(simple + "experiments:\n  kaiming:\n    lr: 0.05\n")
     jobs = _planned(_snakemake(copy, work, names_path, "-n"))
     assert ("train", "exp=kaiming") in jobs, jobs
     assert [j for j in jobs if j[0] == "train"] == [("train", "exp=kaiming")], jobs
 
     # presentation text only: nothing retrains
-    (copy / "extra.yaml").write_text("experiments:\n  tanh_gain_1:\n    summary: reworded\n")
+    (copy / "extra.yaml").write_text(simple + "experiments:\n  tanh_gain_1:\n    summary: reworded\n")
     jobs = _planned(_snakemake(copy, work, names_path, "-n"))
     assert not [j for j in jobs if j[0] == "train"], jobs
+
+
+def test_batched_engine_edit_touches_one_stack_only():
+    """With runtime.engine: batched, a job's params are its stack's specs: editing one experiment
+    changes the params of the one job that trains it, and of no other job."""
+    from pipeline.config import read_yaml
+    from pipeline.workflow import Workflow
+
+    base = read_yaml(ROOT / "config.yaml")
+    before = Workflow(base)
+    edited = read_yaml(ROOT / "config.yaml")
+    edited["experiments"]["kaiming"]["lr"] = 0.05
+    after = Workflow(edited)
+    assert before.engine() == "batched"
+    assert set(before.train_jobs()) == set(after.train_jobs())
+    changed = {j for j in before.train_jobs() if before.job_specs_json(j) != after.job_specs_json(j)}
+    # kaiming and its seed copies (kaiming.seedN inherit its settings) are the only ones edited
+    touched = {j for j, members in before.train_jobs().items()
+               if any(m == "kaiming" or m.startswith("kaiming.") for m in members)}
+    assert changed == touched and "kaiming" in [m for j in changed for m in before.train_jobs()[j]]
+    assert len(changed) < len(before.train_jobs())
