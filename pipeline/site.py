@@ -439,7 +439,7 @@ def part_a_page(o: Outputs, name: str, names: list[str]) -> str:
     pats = [p for k, ps in INIT_PATTERNS.items() if f"init.{k}" in changed or not prev for p in ps]
     out.append("The code that reads the recipe, taken from the package when this page was built "
                "(highlighted: the lines the change acts on):\n")
-    if any(str(spec["init"].get("W1")) == "kaiming" for _ in [0]) and ("init.W1" in changed or not prev):
+    if str(spec.get("init", {}).get("W1")) == "kaiming" and ("init.W1" in changed or not prev):
         out.append(code_block("models", "kaiming_scale"))
     out.append(code_block("models", "MLP.__init__", pats))
     if spec.get("batchnorm") and (not prev_spec or not prev_spec.get("batchnorm")):
