@@ -362,10 +362,9 @@ rule site:
         WF.all_figures(),
         sources=site_sources(),
         code=code(*SITE_CODE),
+        mkdocs=f"{REPO}/mkdocs.yml",
     output:
         directory("site"),
-    params:
-        mkdocs=f"{REPO}/mkdocs.yml",
     conda:
         "envs/pipeline.yaml"
     resources:
@@ -375,4 +374,4 @@ rule site:
     benchmark:
         "results/benchmarks/site/mkdocs.tsv"
     shell:
-        "python -m pipeline site build --config-file {params.mkdocs:q} --site-dir {output} > {log} 2>&1"
+        "python -m pipeline site build --config-file {input.mkdocs:q} --site-dir {output} > {log} 2>&1"
