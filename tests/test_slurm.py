@@ -38,6 +38,11 @@ def untimed(obj):
     return obj
 
 
+def mem_mb(reqmem: str) -> int:
+    """sacct's ReqMem ('1280M', '2G') in MB."""
+    return int(float(reqmem[:-1]) * {"K": 1 / 1024, "M": 1, "G": 1024, "T": 1024**2}[reqmem[-1]])
+
+
 def free_ports(n: int) -> list[int]:
     socks = [socket.socket() for _ in range(n)]
     for s in socks:
@@ -116,6 +121,12 @@ def test_slurm_runs_the_dag_like_a_local_run(slurm, quick_run, names_path, confi
     ran = {j[3].split("_wildcards_")[0].removeprefix("rule_") for j in jobs}  # the plugin's rule_<name>...
     assert {"report", "plot_part_a", "plot_mlp", "plot_deep", "demo", "plot_demo"} <= ran, ran
     assert any(r.startswith("train") for r in ran), ran
+    # Slurm got what the Snakefile declares (pipeline/resources.py): memory and time limit
+    from pipeline import resources
+    ask = resources.rule("report")
+    report = next(j for j in jobs if j[3] == "rule_report")
+    limit = f"{ask['runtime'] // 60:02d}:{ask['runtime'] % 60:02d}:00"
+    assert mem_mb(report[4]) == ask["mem_mb"] and report[5] == limit, report
 
     # ---- the results equal the local run of the same config ----
     runs = sorted(p.parent.name for p in (work / "results" / "runs").glob("*/metrics.json"))
