@@ -14,8 +14,10 @@
 # /etc/slurm/slurm.conf becomes a symlink to DIR/slurm.conf while the cluster runs, because the
 # Snakemake job step (snakemake-executor-plugin-slurm-jobstep 0.6) drops SLURM_CONF from the
 # environment of the `srun` it starts inside each job, so srun reads the default path. `start`
-# refuses if a real slurm.conf is there; `stop` removes the symlink. So: one cluster at a time. Runs as root (a sandbox has no other user): SlurmUser and SlurmdUser are
-# root, no cgroups, job processes tracked through /proc. Ports: $SLURMCTLD_PORT (6817),
+# refuses if a real slurm.conf is there; `stop` removes the symlink. So: one cluster at a time.
+#
+# Runs as root (a sandbox has no other user): SlurmUser and SlurmdUser are root, no cgroups,
+# job processes tracked through /proc. Ports: $SLURMCTLD_PORT (6817),
 # $SLURMD_PORT (6818), $SLURMDBD_PORT (6819); MariaDB listens on a socket in DIR only.
 # The cluster has one account, `makemore`, with root as its user.
 set -euo pipefail
