@@ -4,7 +4,8 @@ munged, MariaDB + slurmdbd for sacct, slurmctld, slurmd) runs part of the quick 
 the local run of the same config (the session's quick_run).
 
 Needs root and Debian's slurm-wlm, slurmdbd, munge and mariadb-server (.ci/run installs them; as
-root with apt-get this test installs them itself). Without them it is skipped, saying why.
+root with apt-get this test installs them itself). Without them it fails, saying what is missing:
+a Slurm test that skips itself would prove nothing.
 """
 
 from __future__ import annotations
@@ -58,11 +59,11 @@ def slurm(tmp_path_factory) -> dict:
     """A running one-node cluster; yields the environment its clients need, then stops it."""
     if not all(shutil.which(b) for b in DAEMONS):
         if os.geteuid() != 0 or not shutil.which("apt-get"):
-            pytest.skip("Slurm is not installed and this is not root with apt-get: "
-                        "run `tests/slurm/cluster.sh install` as root")
+            pytest.fail("Slurm is not installed and this is not root with apt-get: "
+                        "run `tests/slurm/cluster.sh install` as root", pytrace=False)
         subprocess.run([str(CLUSTER), "install"], check=True, timeout=900)
     if os.geteuid() != 0:
-        pytest.skip("the test cluster runs its daemons as root")
+        pytest.fail("the test cluster runs its daemons as root: run the tests as root", pytrace=False)
     state = tmp_path_factory.mktemp("slurm")
     ctld, slurmd, dbd = free_ports(3)
     env = dict(os.environ, SLURMCTLD_PORT=str(ctld), SLURMD_PORT=str(slurmd), SLURMDBD_PORT=str(dbd))
