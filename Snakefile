@@ -98,6 +98,7 @@ for _job in WF.train_jobs():
         params:
             specs=WF.job_specs_json(_job),
             run_dirs=WF.job_run_dirs(_job),
+            checkpoint_every=WF.checkpoint_every(),
         threads: WF.threads()
         conda:
             "envs/pipeline.yaml"
@@ -109,7 +110,8 @@ for _job in WF.train_jobs():
             f"results/benchmarks/train/{_job}.tsv"
         shell:
             "python -m pipeline train-many --specs {params.specs:q} --data {input.data} "
-            "--out {params.run_dirs} --threads {threads} > {log} 2>&1"
+            "--out {params.run_dirs} --threads {threads} --checkpoint-every {params.checkpoint_every} "
+            "> {log} 2>&1"
 
 
 rule plot_mlp:

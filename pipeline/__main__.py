@@ -42,7 +42,7 @@ def _train(a):
 def _train_many(a):
     from .engine import train_many
     specs = json.loads(a.specs)
-    ms = train_many(specs, a.data, a.out, threads=a.threads)
+    ms = train_many(specs, a.data, a.out, threads=a.threads, checkpoint_every=a.checkpoint_every)
     for m in ms:
         print(json.dumps({k: m[k] for k in ("experiment", "initial_loss", "train_loss", "val_loss", "test_loss",
                                             "train_seconds", "ms_per_step")}))
@@ -159,6 +159,8 @@ def main(argv: list[str] | None = None) -> int:
     s.add_argument("--data", required=True, help="the word list, e.g. data/names.txt")
     s.add_argument("--out", nargs="+", required=True, help="one run directory per spec, in order")
     s.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
+    s.add_argument("--checkpoint-every", type=int, default=0,
+                   help="steps between resumable checkpoints of each stack (in its first run directory)")
     s.set_defaults(func=_train_many)
 
     s = sub.add_parser("plot", help="render every figure of one run",

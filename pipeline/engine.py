@@ -19,7 +19,17 @@ init and minibatches it would see alone, and `tests/test_engine.py` holds its lo
 simple loop's. The run directory is written by the same code as the simple loop
 (`train.finish_run`), so plots and the site cannot tell which trained a run.
 
-Entry point: `train_many(specs, data, out_dirs, threads=...)`.
+Checkpoints (`checkpoint_every` > 0): a stack saves one resumable state, in the run directory
+of its first model (`<run>/.resume/state.pt`, with the simple loop's helpers, train.py):
+every model's parameters and buffers, every generator's state, the loss (and update:data)
+history so far, probes and divergences, keyed on all the stack's specs and the data checksum.
+Chunks of minibatches are cut at every multiple of `checkpoint_every` as well as every
+CHUNK steps, so a stack checkpoints at exactly the steps the simple loop does (no rounding;
+a very small `checkpoint_every` only means shorter chunks and more saves). Cutting a chunk
+changes no number (the draws are sequential), so a resumed stack ends with exactly the
+numbers of an uninterrupted one. The state is removed once every run directory is written.
+
+Entry point: `train_many(specs, data, out_dirs, threads=..., checkpoint_every=...)`.
 """
 
 from __future__ import annotations
@@ -302,9 +312,27 @@ def _draw(gens: list[torch.Generator], n_rows: int, steps: int, batch: int) -> t
     return torch.stack([torch.randint(0, n_rows, (steps * batch,), generator=g).view(steps, batch) for g in gens])
 
 
-def train_group(specs: list[dict], data: Dataset, *, log=None) -> list[dict]:
+def _chunks(start: int, steps: int, every: int):
+    """(first step, length) of the chunks covering [start, steps): cut every CHUNK steps and,
+    when checkpointing, at every multiple of `every` too (the steps a state is saved after)."""
+    c0 = start
+    while c0 < steps:
+        end = min(steps, (c0 // CHUNK + 1) * CHUNK)
+        if every:
+            end = min(end, (c0 // every + 1) * every)
+        yield c0, end - c0
+        c0 = end
+
+
+def train_group(specs: list[dict], data: Dataset, *, log=None, checkpoint_every: int = 0,
+                state_path: str | Path | None = None) -> list[dict]:
     """Train models that share `group_key` as one stack. Returns per model: the trained
-    reference model, history, probes, divergence and timing (what train.finish_run writes)."""
+    reference model, history, probes, divergence and timing (what train.finish_run writes).
+
+    With `checkpoint_every` and `state_path`, the stack saves a resumable state there every
+    `checkpoint_every` steps and resumes from it if it belongs to these specs and this data
+    (the caller removes it once the run directories are written)."""
+    from .train import load_state, resume_key, save_state
     assert len({group_key(s) for s in specs}) == 1, "train_group needs specs with one group_key"
     log = log or sys.stderr
     Xtr, Ytr = data.splits["train"]
@@ -318,6 +346,21 @@ def train_group(specs: list[dict], data: Dataset, *, log=None) -> list[dict]:
     ud = torch.full((steps, M, len(stack.names2d)), math.nan) if deep else None
     probes: list[dict] = [{} for _ in range(M)]
     diverged: dict[int, dict] = {}  # model -> {"step", "loss", "first_nonfinite", state}
+    start, seconds_before = 0, 0.0
+    if not checkpoint_every:
+        state_path = None
+    key = resume_key(specs, data.sha256)
+    saved = load_state(Path(state_path), key) if state_path is not None else None
+    if saved is not None:
+        start, probes, diverged, seconds_before = (saved["step"], saved["probes"], saved["diverged"],
+                                                   saved["train_seconds"])
+        for g, gs in zip(gens, saved["generators"], strict=True):
+            g.set_state(gs)
+        stack.restore(saved["stack"])
+        nll[:start] = saved["nll"]
+        if deep:
+            ud[:start] = saved["ud"]
+        print(f"[engine x{M}] resuming from step {start} (checkpoint {state_path})", file=log, flush=True)
     t0 = time.perf_counter()
     every = max(1, steps // 20)
 
@@ -337,10 +380,10 @@ def train_group(specs: list[dict], data: Dataset, *, log=None) -> list[dict]:
                 dt = time.perf_counter() - t0
                 loss = (nll[i] / -B).tolist()
                 print(f"[engine x{M}] step {i + 1:>7d}/{steps} loss " + " ".join(f"{v:.4f}" for v in loss)
-                      + f" ({dt:.1f}s, {1e3 * dt / (i + 1):.3f} ms/step for {M} models)", file=log, flush=True)
+                      + f" ({dt:.1f}s, {1e3 * dt / (i + 1 - start):.3f} ms/step for {M} models)",
+                      file=log, flush=True)
 
-    for c0 in range(0, steps, CHUNK):
-        n = min(CHUNK, steps - c0)
+    for c0, n in _chunks(start, steps, checkpoint_every):
         ix = _draw(gens, Xtr.shape[0], n, B)  # (M, n, B)
         X = (Xtr[ix] + stack.offsets).permute(1, 0, 2, 3).reshape(n, -1).contiguous()  # rows of the flat C
         Yc = Ytr[ix].permute(1, 0, 2).unsqueeze(-1).contiguous()  # (n, M, B, 1)
@@ -360,7 +403,12 @@ def train_group(specs: list[dict], data: Dataset, *, log=None) -> list[dict]:
                     diverged[m] = {"step": i, "loss": lossv, "first_nonfinite": state.pop("first_nonfinite"),
                                    "state": state}
                     print(f"[engine] {specs[m]['name']} diverged at step {i} (loss {lossv})", file=log, flush=True)
-    seconds = time.perf_counter() - t0
+        end = c0 + n
+        if state_path is not None and end % checkpoint_every == 0 and end < steps:
+            save_state(Path(state_path), key, end, generators=[g.get_state() for g in gens],
+                       stack=stack.snapshot(), nll=nll[:end].clone(), ud=None if ud is None else ud[:end].clone(),
+                       probes=probes, diverged=diverged, train_seconds=seconds_before + time.perf_counter() - t0)
+    seconds = seconds_before + time.perf_counter() - t0
 
     loss = (nll / -B).numpy().astype(np.float64)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -383,7 +431,7 @@ def train_group(specs: list[dict], data: Dataset, *, log=None) -> list[dict]:
             pr = {k: v for k, v in pr.items() if not k.startswith("final.")}
         out.append({"model": model, "history": hist, "probes": pr, "named2d": stack_names2d(model),
                     "diverged": None if d is None else {k: d[k] for k in ("step", "loss", "first_nonfinite")},
-                    "train_seconds": seconds / M})
+                    "train_seconds": seconds / M, "resumed_from_step": start})
     return out
 
 
@@ -392,7 +440,7 @@ def stack_names2d(model) -> list[str]:
 
 
 def train_many(specs: list[dict], data: Dataset | str | Path, out_dirs: list[str | Path], *, threads: int = 1,
-               log=None, deep: str = "simple") -> list[dict]:
+               log=None, deep: str = "simple", checkpoint_every: int = 0) -> list[dict]:
     """Train every spec (grouped by architecture, each group as one stack) and write one run
     directory per spec, exactly as train.train would. Returns the metrics, in `specs` order.
 
@@ -401,8 +449,12 @@ def train_many(specs: list[dict], data: Dataset | str | Path, out_dirs: list[str
 
     deep="simple" trains Part B nets with the simple loop one after another: the stacked deep
     path (DeepStack, autograd over the stack) is exact but measured slower than the simple
-    loop on this machine (benchmarks/pipeline_estimate.py); deep="stacked" uses it."""
-    from .train import DivergenceError, finish_run, train
+    loop on this machine (benchmarks/pipeline_estimate.py); deep="stacked" uses it.
+
+    checkpoint_every > 0: each stack saves a resumable state every so many steps, in its first
+    model's run directory (see the module docstring); with deep="simple" each deep net does, as
+    train.train does. A rerun of the same call resumes and ends with exactly the same numbers."""
+    from .train import DivergenceError, drop_state, finish_run, train
     torch.set_num_threads(threads)
     if len(specs) != len(out_dirs):
         raise ValueError(f"train_many: {len(specs)} specs but {len(out_dirs)} out_dirs")
@@ -420,12 +472,15 @@ def train_many(specs: list[dict], data: Dataset | str | Path, out_dirs: list[str
         if specs[idx[0]]["kind"] == "deep" and deep == "simple":
             for i in idx:
                 try:
-                    metrics[i] = train(specs[i], data, out_dirs[i], threads=threads, log=log)
+                    metrics[i] = train(specs[i], data, out_dirs[i], threads=threads, log=log,
+                                       checkpoint_every=checkpoint_every)
                 except DivergenceError as e:
                     stopped.append(str(e))
             continue
         t_start = time.perf_counter()
-        results = train_group([specs[i] for i in idx], data, log=log)
+        state_path = Path(out_dirs[idx[0]]) / ".resume" / "state.pt"
+        results = train_group([specs[i] for i in idx], data, log=log, checkpoint_every=checkpoint_every,
+                              state_path=state_path)
         setup = (time.perf_counter() - t_start) / len(idx) - results[0]["train_seconds"]
         for i, r in zip(idx, results, strict=True):
             t_model = time.perf_counter() - setup - r["train_seconds"]  # its share of the group's time
@@ -436,7 +491,9 @@ def train_many(specs: list[dict], data: Dataset | str | Path, out_dirs: list[str
                 continue
             metrics[i] = finish_run(specs[i], data, out_dirs[i], r["model"], history=r["history"],
                                     probes=r["probes"], diverged=d, named2d=r["named2d"],
-                                    train_seconds=r["train_seconds"], threads=threads, t_start=t_model)
+                                    train_seconds=r["train_seconds"], threads=threads, t_start=t_model,
+                                    start=r["resumed_from_step"])
+        drop_state(state_path)  # every run directory of the stack is written: the state is done
     if stopped:
         raise DivergenceError("; ".join(stopped) + ". Lower lr or the init scales.")
     return metrics

@@ -124,18 +124,24 @@ def sample(model, block_size: int, itos: tuple[str, ...], count: int, seed: int,
     return names
 
 
-def _save_state(path: Path, model, step: int, g: torch.Generator, history: dict, probes: dict,
-                digest: str, train_seconds: float) -> None:
-    """Everything the loop carries from step to step; written atomically, so a kill leaves the
-    previous state or this one, never half of one. `digest` names the spec and the data."""
-    state = {"spec_hash": digest, "step": step, "generator": g.get_state(),
-             "params": dict(model.named_parameters()), "buffers": model.buffers(),
-             "history": history, "probes": probes, "train_seconds": train_seconds}
+def resume_key(specs: dict | list[dict], data_sha256: str) -> str:
+    """What a resume state is valid for: one spec (the simple loop) or a stack of specs in order
+    (the batched engine), and the word list's checksum. Another config or data set never resumes it."""
+    if isinstance(specs, dict):
+        return f"{spec_hash(specs)}-{data_sha256}"
+    return "stack:" + ",".join(spec_hash(s) for s in specs) + f"-{data_sha256}"
+
+
+def save_state(path: Path, key: str, step: int, **state) -> None:
+    """A resumable state: `step` steps done, everything the loop carries to the next one.
+    Written atomically, so a kill leaves the previous state or this one, never half of one.
+    Shared by the simple loop and the batched engine (engine.py)."""
     with atomic_path(path) as tmp:
-        torch.save(state, tmp)
+        torch.save({"spec_hash": key, "step": step, **state}, tmp)
 
 
-def _load_state(path: Path, model, g: torch.Generator, digest: str) -> dict | None:
+def load_state(path: Path, key: str) -> dict | None:
+    """The state at `path` if it was saved under `key`; None (saying why) otherwise."""
     if not path.exists():
         return None
     try:
@@ -143,8 +149,35 @@ def _load_state(path: Path, model, g: torch.Generator, digest: str) -> dict | No
     except Exception as e:  # a torn file from a kill cannot happen (atomic), but be safe
         print(f"ignoring unreadable resume state {path} ({e}); starting from step 0", file=sys.stderr)
         return None
-    if state.get("spec_hash") != digest:  # another spec or another word list: start afresh
+    if state.get("spec_hash") != key:  # another spec, stack or word list: start afresh
         print(f"ignoring resume state {path}: it belongs to another config or data set", file=sys.stderr)
+        return None
+    return state
+
+
+def drop_state(path: Path) -> None:
+    """Remove a resume state once its run is complete, with its .resume directory when that is
+    left empty (a temporary file of a save cut off by a kill goes too)."""
+    path = Path(path)
+    path.unlink(missing_ok=True)
+    if path.parent.is_dir():
+        for stray in path.parent.glob(f".{path.name}.*.tmp"):
+            stray.unlink(missing_ok=True)
+        try:
+            path.parent.rmdir()
+        except OSError:  # something else lives there: leave it
+            pass
+
+
+def _save_state(path: Path, model, step: int, g: torch.Generator, history: dict, probes: dict,
+                key: str, train_seconds: float) -> None:
+    save_state(path, key, step, generator=g.get_state(), params=dict(model.named_parameters()),
+               buffers=model.buffers(), history=history, probes=probes, train_seconds=train_seconds)
+
+
+def _load_state(path: Path, model, g: torch.Generator, key: str) -> dict | None:
+    state = load_state(path, key)
+    if state is None:
         return None
     with torch.no_grad():
         for (name, p) in model.named_parameters():
@@ -166,7 +199,6 @@ def train(spec: dict, data: Dataset | str | Path, out_dir: str | Path, *, thread
     device = torch.device(spec.get("device", "cpu"))
     if device.type == "cuda" and not torch.cuda.is_available():
         raise RuntimeError("runtime.device is 'cuda' but torch sees no CUDA device; set it to cpu.")
-    digest = spec_hash(spec)
     name = spec["name"]
     Xtr, Ytr = data.splits["train"]
 
@@ -185,8 +217,8 @@ def train(spec: dict, data: Dataset | str | Path, out_dir: str | Path, *, thread
     probes: dict[str, np.ndarray] = {}
     state_path = out_dir / ".resume" / "state.pt"
     start, train_seconds = 0, 0.0
-    resume_key = f"{digest}-{data.sha256}"  # a state is only valid for this spec and this data
-    state = _load_state(state_path, model, g, resume_key) if checkpoint_every else None
+    key = resume_key(spec, data.sha256)  # a state is only valid for this spec and this data
+    state = _load_state(state_path, model, g, key) if checkpoint_every else None
     if state is not None:
         start, history, probes, train_seconds = (state["step"], state["history"], state["probes"],
                                                   state["train_seconds"])
@@ -230,7 +262,7 @@ def train(spec: dict, data: Dataset | str | Path, out_dir: str | Path, *, thread
                 history["ud"][i] = [((lr * p.grad).std() / p.data.std()).log10().item() for _, p in named2d]
         progress.update(i, lossv)
         if checkpoint_every and (i + 1) % checkpoint_every == 0 and i + 1 < steps:
-            _save_state(state_path, model, i + 1, g, history, probes, resume_key,
+            _save_state(state_path, model, i + 1, g, history, probes, key,
                         train_seconds + time.perf_counter() - t_loop)
     progress.close()
     train_seconds += time.perf_counter() - t_loop
@@ -311,7 +343,6 @@ def finish_run(spec: dict, data: Dataset, out_dir: str | Path, model, *, history
                     "itos": data.vocab.itos}, tmp)
     metrics["wall_seconds"] = round(time.perf_counter() - t_start, 3)
     write_json(out_dir / "metrics.json", metrics)  # last: its presence means the run is complete
-    if state_path is not None and state_path.exists():
-        state_path.unlink()
-        state_path.parent.rmdir()
+    if state_path is not None:
+        drop_state(state_path)
     return metrics

@@ -111,6 +111,7 @@ class Workflow:
         """Batched engine: job name -> the experiments it trains as one stack (pipeline/groups.py).
         Editing one experiment reruns its job only; its stack-mates ride along."""
         import re
+
         from .groups import job_groups
         if self.engine() != "batched":
             return {}

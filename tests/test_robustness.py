@@ -177,13 +177,14 @@ def test_two_clean_runs_are_byte_identical(concurrent, clean):
 # ---- 1 + 2: interruption, and resume through Snakemake --------------------------------------
 
 def _pids_of_training(workdir: Path) -> list[int]:
-    """The `python -m pipeline train` processes of the Snakemake run in `workdir` (not the shells)."""
+    """The `python -m pipeline train` (or `train-many`) processes of the Snakemake run in `workdir`
+    (not the shells)."""
     out = subprocess.run(["ps", "-eo", "pid,args"], capture_output=True, text=True).stdout
     pids = []
     for line in out.splitlines()[1:]:
         pid, *args = line.split()
-        if args and Path(args[0]).name.startswith("python") and args[1:4] == ["-m", "pipeline", "train"] \
-                and _cwd(int(pid)) == workdir:
+        if args and Path(args[0]).name.startswith("python") and args[1:3] == ["-m", "pipeline"] \
+                and args[3:4] in (["train"], ["train-many"]) and _cwd(int(pid)) == workdir:
             pids.append(int(pid))
     return pids
 
@@ -240,6 +241,56 @@ def test_interrupted_run_finishes_on_rerun_without_retraining(tmp_path, names_pa
         assert resumed, "no interrupted run resumed from its checkpoint"
     assert not any((p / ".resume").exists() for p in r.values())
     assert_same_numbers(clean, w)  # resumed or not, the numbers of an uninterrupted run
+
+
+# the batched engine (the default): one job trains a stack; killed, it resumes the whole stack
+BATCHED = """
+runtime: {engine: batched, checkpoint_every: 500}
+defaults:
+  mlp: {steps: 6000, lr_decay_step: 3000}
+sampling: {count: 5}
+"""
+
+
+def test_killed_batched_job_resumes_its_stack_exactly(tmp_path, names_path):
+    """Only the training of one Part A stack (no figures), so it stays cheap (about 30 s)."""
+    def run(w: Path, *, background: bool = False):
+        w.mkdir(exist_ok=True)
+        (w / "batched.yaml").write_text(BATCHED)
+        cmd = [sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile"), "-d", str(w),
+               "--configfile", str(ROOT / "config.yaml"), str(ROOT / "config.quick.yaml"), str(w / "batched.yaml"),
+               "--config", f"names_path={names_path}", "-j2", "results/runs/kaiming/metrics.json"]
+        if background:
+            return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                    start_new_session=True)
+        return subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+
+    w = tmp_path / "killed"
+    first = run(w, background=True)
+    logs = w / "logs" / "train"
+    wait_for(lambda: list(w.glob("results/runs/*/.resume/state.pt")), first, "the stack's first checkpoint")
+    victims = _pids_of_training(w.resolve())
+    assert victims, "no training process found"
+    os.kill(victims[0], signal.SIGKILL)
+    out, _ = first.communicate(timeout=300)
+    assert first.returncode != 0, out[-3000:]
+    (state,) = w.glob("results/runs/*/.resume/state.pt")
+    assert not list(w.glob("results/runs/*/metrics.json")), "nothing may look complete"
+    (log,) = logs.glob("*.log")  # the stack's one job
+
+    again = run(w)
+    assert again.returncode == 0, again.stderr[-6000:]
+    assert "resuming from step" in log.read_text()
+    assert not state.parent.exists()
+    clean = run(tmp_path / "clean")
+    assert clean.returncode == 0, clean.stderr[-6000:]
+    dirs = sorted(p.parent.name for p in (tmp_path / "clean").glob("results/runs/*/metrics.json"))
+    assert "kaiming" in dirs and len(dirs) > 1  # a stack of several models
+    assert dirs == sorted(p.parent.name for p in w.glob("results/runs/*/metrics.json"))
+    from tests.test_resume import assert_same_run
+    for d in dirs:
+        assert json.loads((w / "results/runs" / d / "metrics.json").read_text())["resumed_from_step"]
+        assert_same_run(tmp_path / "clean" / "results/runs" / d, w / "results/runs" / d)
 
 
 # ---- 5: a word list of one's own ------------------------------------------------------------
