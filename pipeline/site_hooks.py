@@ -8,7 +8,8 @@
 - point pymdownx.snippets at the generated includes and the hand-written notes;
 - turn the math (pymdownx.arithmatex, generic mode) into MathML, so pages need no
   math script;
-- drop the CDN scripts (MathJax, mermaid) that notebook pages would otherwise load.
+- drop the CDN scripts (MathJax, mermaid) that notebook pages would otherwise load;
+- load our file:// Web Worker shim (docs/assets/js/file-worker.js) in place of the CDN one.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from mkdocs.plugins import event_priority
 from mkdocs.structure.files import File
 
 SITE_ROOT_ENV = "MAKEMORE_SITE_ROOT"
-SHIM_URL = "assets/vendor/iframe-worker/shim.js"  # local copy of the file:// web-worker shim
+SHIM_URL = "assets/js/file-worker.js"  # our Web Worker shim for file:// pages (search from a USB stick)
 _state: dict = {}
 
 
@@ -48,8 +49,10 @@ def on_config(config):
     snippets = config.mdx_configs.setdefault("pymdownx.snippets", {})
     snippets["base_path"] = [str(content / "include"), str(repo / "docs")]
     snippets["check_paths"] = True
-    config.extra["polyfills"] = [SHIM_URL if "iframe-worker" in str(u) else u
-                                 for u in config.extra.get("polyfills", [])]
+    # Material's offline plugin adds the third-party iframe-worker shim from a CDN; use ours instead.
+    # A polyfill, not extra_javascript: it must run (in <head>) before the bundle creates its worker.
+    polyfills = [u for u in config.extra.get("polyfills", []) if "iframe-worker" not in str(u)]
+    config.extra["polyfills"] = polyfills + ([] if SHIM_URL in polyfills else [SHIM_URL])
     return config
 
 

@@ -237,6 +237,8 @@ def test_search_finds_a_variant(served, browser):
     assert title.split()[0].lower() in results.lower()
     links = page.eval_on_selector_all(".md-search-result__link", "els => els.map(e => e.href)")
     assert any(f"/{name}.html" in h for h in links), links
+    # served over http the browser's own Worker runs search; the file:// shim stays out of the way
+    assert page.evaluate("String(window.Worker).includes('[native code]')")
     page.close()
 
 
@@ -255,18 +257,98 @@ def test_dark_mode_toggle_and_copy_buttons(served, browser):
 
 
 def test_site_works_from_the_file_system(quick_run, browser):
-    """Opened from a USB stick: file:// links, images and search, with no server and no network."""
+    """Opened from a USB stick: file:// links, images and search, with no server and no network.
+
+    Browsers refuse Web Workers on file:// pages, so search only works there through our shim
+    (docs/assets/js/file-worker.js); without it Material hides the search box."""
     page = browser.new_page()
     off = []
     page.on("request", lambda r: off.append(r.url) if not r.url.startswith(("file:", "data:", "blob:")) else None)
     page.on("console", lambda m: off.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
-    page.goto((quick_run / "site" / "index.html").as_uri(), wait_until="load")
-    page.wait_for_timeout(1000)
-    assert page.evaluate("Array.from(document.images).filter(i => !(i.complete && i.naturalWidth > 0)).length") == 0
+    page.on("pageerror", lambda e: off.append(f"page error: {e}"))
+    site = quick_run / "site"
     _, exps = resolved()
-    title = next(s["title"] for s in exps.values() if s["part"] == "A")
-    page.click("label.md-search__icon, .md-search__input")
-    page.locator("input.md-search__input").press_sequentially(title.split()[0], delay=30)
-    page.wait_for_selector(".md-search-result__item", timeout=20_000)
+    name, spec = next((n, s) for n, s in exps.items() if s["part"] == "A")
+    word = spec["title"].split()[0]
+    # from the home page and from a page one directory down (relative worker and index URLs)
+    for start in ("index.html", f"part-{spec['part'].lower()}/{name}.html"):
+        page.goto((site / start).as_uri(), wait_until="load")
+        page.wait_for_timeout(1000)
+        assert page.evaluate("Array.from(document.images).filter(i => !(i.complete && i.naturalWidth > 0)).length") == 0
+        assert not page.evaluate("document.querySelector('[data-md-component=search]').hidden"), \
+            f"{start}: search is hidden from file:// (no Web Worker: is the file-worker.js shim loaded?)"
+        page.click("label.md-search__icon, .md-search__input")
+        page.locator("input.md-search__input").press_sequentially(word, delay=30)
+        page.wait_for_selector(".md-search-result__item", timeout=20_000)
+        assert word.lower() in page.inner_text(".md-search-result").lower()
+        links = page.eval_on_selector_all(".md-search-result__link", "els => els.map(e => e.href)")
+        target = (site / f"part-{spec['part'].lower()}" / f"{name}.html").as_uri()
+        assert any(h.split("?")[0].split("#")[0] == target for h in links), (start, links)
+    page.locator(f".md-search-result__link[href*='{name}.html']").first.click()
+    page.wait_for_load_state("load")
+    assert page.url.startswith("file:") and f"/{name}.html" in page.url, page.url
     assert not off, off
     page.close()
+
+
+FILE_WORKER = ROOT / "docs" / "assets" / "js" / "file-worker.js"
+
+# a worker of our own that exercises the Worker surface the shim promises (see the file's header)
+_ECHO_WORKER = """
+addEventListener("message", ev => {
+  const m = ev.data;
+  if (m.op === "echo") postMessage({echo: m.payload, self: self === globalThis});
+  if (m.op === "import") Promise.resolve(importScripts("lib/answer.js")).then(() => postMessage({answer: self.ANSWER}));
+  if (m.op === "throw") throw new Error("boom from the worker");
+});
+"""
+_ONMESSAGE_WORKER = "onmessage = ev => postMessage('handler got ' + ev.data);"
+_CHECKS = """async () => {
+  const out = {shim: !String(window.Worker).includes("[native code]")};
+  const next = (w, type = "message") => new Promise(ok => w.addEventListener(type, ok, {once: true}));
+  const w = new Worker("w/echo.js");
+  const payload = {n: 1, list: [1, 2, 3]};
+  const viaOnmessage = new Promise(ok => { w.onmessage = ev => ok(ev.data); });
+  const first = next(w);
+  w.postMessage({op: "echo", payload});   // posted before the script has loaded: must be queued
+  payload.n = 2;                          // a copy was sent, not the object
+  const ev = await first;
+  out.echo = ev.data.echo; out.selfIsGlobal = ev.data.self; out.targetIsWorker = ev.target === w;
+  out.onmessage = (await viaOnmessage).echo;
+  w.postMessage({op: "import"});
+  out.answer = (await next(w)).data.answer;
+  w.postMessage({op: "throw"});
+  out.error = (await next(w, "error")).message;
+  w.onmessage = null;
+  const w2 = new Worker("w/onmessage.js");
+  w2.postMessage("hi");
+  out.handler = (await next(w2)).data;
+  const frames = document.querySelectorAll("iframe").length;
+  w.terminate(); w2.terminate();
+  out.framesRemoved = frames - document.querySelectorAll("iframe").length;
+  let late = false;
+  w.addEventListener("message", () => { late = true; });
+  w.postMessage({op: "echo", payload: 0});
+  await new Promise(ok => setTimeout(ok, 300));
+  out.lateMessage = late;
+  return out;
+}"""
+
+
+def test_file_worker_shim_in_chromium(browser, tmp_path):
+    """Our Worker shim for file:// pages, on a worker of our own (not only Material's search)."""
+    shutil.copy(FILE_WORKER, tmp_path / "file-worker.js")
+    (tmp_path / "w" / "lib").mkdir(parents=True)
+    (tmp_path / "w" / "echo.js").write_text(_ECHO_WORKER)
+    (tmp_path / "w" / "onmessage.js").write_text(_ONMESSAGE_WORKER)
+    (tmp_path / "w" / "lib" / "answer.js").write_text("self.ANSWER = 42;")  # relative to the worker, not the page
+    (tmp_path / "page.html").write_text('<!doctype html><html><head><script src="file-worker.js"></script>'
+                                        "</head><body><p>shim test</p></body></html>")
+    page = browser.new_page()
+    page.goto((tmp_path / "page.html").as_uri(), wait_until="load")
+    out = page.evaluate(_CHECKS)
+    page.close()
+    assert out.pop("error"), out  # the browser mutes the details of file:// script errors ("Script error.")
+    assert out == {"shim": True, "echo": {"n": 1, "list": [1, 2, 3]}, "selfIsGlobal": True, "targetIsWorker": True,
+                   "onmessage": {"n": 1, "list": [1, 2, 3]}, "answer": 42, "handler": "handler got hi",
+                   "framesRemoved": 2, "lateMessage": False}, out
