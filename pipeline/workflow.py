@@ -201,7 +201,9 @@ class Workflow:
         return [f"results/runs/{n}/{f}" for n in self.study_experiments(study) for f in RUN_FILES]
 
     def study_params(self, study: str) -> str:
-        return json.dumps(self.study_spec(study), sort_keys=True, separators=(",", ":"))
+        # key order is meaning here (variants in lecture order: each fix is compared with the one
+        # before it), so no sort_keys; the config's order is stable, so the params are too
+        return json.dumps(self.study_spec(study), separators=(",", ":"))
 
     @staticmethod
     def study_outputs(study: str) -> list[str]:

@@ -485,3 +485,15 @@ def test_gain_sweep_records_divergence_instead_of_crashing(tmp_path):
     assert saved["sweeps"]["sw"]["points"][3]["val_mean"] is None
     for f in ("val_loss_vs_gain", "saturation_vs_gain"):
         assert (tmp_path / "fig" / f"{f}.svg").stat().st_size > 0
+
+
+def test_seed_study_params_keep_the_lecture_order():
+    """Each fix is compared with the one before it, so the study must see the variants in
+    lecture order (a sorted JSON once turned that into alphabetical order)."""
+    import json
+
+    from pipeline.config import read_yaml
+    from pipeline.workflow import Workflow
+    wf = Workflow(read_yaml(ROOT / "config.yaml"))
+    groups = list(json.loads(wf.study_params("seeds"))["groups"])
+    assert groups == ["bad_init", "scaled_logits", "fixed_tanh", "kaiming", "batchnorm", "batchnorm_running"]
