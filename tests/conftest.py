@@ -1,8 +1,10 @@
 """Shared fixtures. The names data set is passed explicitly, never fetched:
 
-    pytest --names ../shared/data/names.txt      (or NAMES_TXT=/path/to/names.txt pytest)
+    pytest --names=../shared/data/names.txt      (or NAMES_TXT=/path/to/names.txt pytest)
 
 A missing or wrong path is an error, not a skip: the tests that need the data must run.
+Write `--names=PATH` with the `=`: as two words, pytest would take PATH for a test path before
+this file has registered the option, and stop with "unrecognized arguments".
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ def pytest_addoption(parser):
 def names_path(request) -> Path:
     p = request.config.getoption("--names")
     if not p:
-        pytest.fail("these tests need the names data set: run `pytest --names path/to/names.txt` "
+        pytest.fail("these tests need the names data set: run `pytest --names=path/to/names.txt` "
                     "(or set NAMES_TXT)", pytrace=False)
     p = Path(p).expanduser().resolve()
     if not p.is_file():
