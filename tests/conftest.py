@@ -48,6 +48,15 @@ def config():
     return load(ROOT / "config.yaml")
 
 
+def default_signals() -> None:
+    """preexec_fn for processes a test interrupts: a shell that starts pytest in the background
+    (`pytest &`, some CI runners) leaves SIGINT ignored, and an ignored SIGINT is inherited, so
+    Ctrl-C would never reach the child. Give it the terminal's default, as a user's run has."""
+    import signal
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGQUIT, signal.SIG_DFL)
+
+
 def run_snakemake(workdir: Path, names: Path, *args: str, check: bool = True,
                   timeout: float = 1200) -> subprocess.CompletedProcess:
     """The quick DAG (config.yaml + config.quick.yaml) in `workdir`."""

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from pipeline.config import load
+from pipeline.config import merge, read_yaml
 from pipeline.workflow import RUN_FILES, Workflow
 from tests.conftest import ROOT
 
@@ -16,8 +16,8 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def wf():
-    cfg = load(ROOT / "config.yaml", ROOT / "config.quick.yaml")
-    return Workflow({k: v for k, v in cfg.items() if k != "resolved"})
+    cfg = merge(read_yaml(ROOT / "config.yaml"), read_yaml(ROOT / "config.quick.yaml"))
+    return Workflow(cfg)
 
 
 def test_every_figure_exists_and_parses(quick_run, wf):

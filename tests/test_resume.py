@@ -23,7 +23,7 @@ import torch
 from pipeline import train as trainmod
 from pipeline.config import load
 from pipeline.workflow import PRESENTATION_KEYS
-from tests.conftest import ROOT
+from tests.conftest import ROOT, default_signals
 
 RUN_INFO = {"train_seconds", "ms_per_step", "wall_seconds", "resumed_from_step"}  # how, not what
 
@@ -124,7 +124,7 @@ def test_killed_training_job_resumes_exactly(names_path, tmp_path, sig):
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     killed = tmp_path / "killed"
     proc = subprocess.Popen(_train_cmd(spec, names_path, killed), cwd=ROOT, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, preexec_fn=default_signals)
     state = killed / ".resume" / "state.pt"
     deadline = time.time() + 240
     while not state.exists() and proc.poll() is None and time.time() < deadline:

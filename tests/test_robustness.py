@@ -23,7 +23,7 @@ import pytest
 import torch
 
 from pipeline.workflow import RUN_FILES
-from tests.conftest import ROOT
+from tests.conftest import ROOT, default_signals
 
 pytestmark = pytest.mark.slow
 
@@ -68,7 +68,8 @@ def snake(workdir: Path, names: Path, *extra: str, check: bool = True, exps=EXPS
 
 def start(workdir: Path, names: Path) -> subprocess.Popen:
     return subprocess.Popen(command(workdir, names), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            start_new_session=True)  # its own process group, as a terminal gives it
+                            # its own process group, as a terminal gives it
+                            start_new_session=True, preexec_fn=default_signals)
 
 
 def wait_for(cond, proc: subprocess.Popen, what: str, timeout: float = 300) -> None:
@@ -262,7 +263,7 @@ def test_killed_batched_job_resumes_its_stack_exactly(tmp_path, names_path):
                "--config", f"names_path={names_path}", "-j2", "results/runs/kaiming/metrics.json"]
         if background:
             return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                                    start_new_session=True)
+                                    start_new_session=True, preexec_fn=default_signals)
         return subprocess.run(cmd, capture_output=True, text=True, timeout=600)
 
     w = tmp_path / "killed"
