@@ -47,19 +47,10 @@ from .data import Dataset, load_dataset
 from .groups import group_key, group_specs
 from .layers import Activation, BatchNorm1d, LayerNorm, Linear
 from .models import MLP, DeepMLP, build_model
+from .train import first_nonfinite, lr_at
 
 CHUNK = 1000  # steps of minibatch indices drawn (and divergence checked) at a time
 
-def _lr(spec: dict, step: int) -> float:
-    decay = spec["lr_decay_step"]
-    return spec["lr"] if decay is None or step < decay else spec["lr_decayed"]
-
-
-def _nonfinite(named) -> str | None:
-    for name, t in named:
-        if t is not None and not torch.isfinite(t).all():
-            return name
-    return None
 
 
 class _Flat:
@@ -187,7 +178,7 @@ class MLPStack:
                 params[n] = params[n].view(1, -1)
         bufs = {"bnmean_running": self.rmean[m].clone(), "bnstd_running": self.rstd[m].clone()} if self.bn else {}
         grads = [(f"grad of {n}", self.g[n][m] / self.B) for n in self.names]
-        bad = _nonfinite([("logits", logits)] + list(params.items()) + grads) if logits is not None else None
+        bad = first_nonfinite([("logits", logits)] + list(params.items()) + grads) if logits is not None else None
         return {"params": params, "buffers": bufs, "first_nonfinite": bad}
 
     def load_into(self, model: MLP, state: dict) -> None:
@@ -296,7 +287,7 @@ class DeepStack:
         params = {n: self.params[n][m].detach().clone() for n in self.names}
         grads = [(f"grad of {n}", None if self.params[n].grad is None else self.params[n].grad[m])
                  for n in self.names]
-        bad = _nonfinite([("logits", logits)] + list(params.items()) + grads) if logits is not None else None
+        bad = first_nonfinite([("logits", logits)] + list(params.items()) + grads) if logits is not None else None
         return {"params": params, "buffers": {k: t[m].clone() for k, t in self.bufs.items()},
                 "first_nonfinite": bad}
 
@@ -367,7 +358,7 @@ def train_group(specs: list[dict], data: Dataset, *, log=None, checkpoint_every:
     def run(c0: int, n: int, X: torch.Tensor, Yc: torch.Tensor, captures: dict[int, dict[int, dict]]):
         for s in range(n):
             i = c0 + s
-            stack.set_lr([_lr(sp, i) for sp in specs])
+            stack.set_lr([lr_at(sp, i) for sp in specs])
             keep = {} if (i == 0 or (deep and i == steps - 1)) else None
             kw = {"ud_out": ud[i]} if deep else {}
             stack.step(X[s], Yc[s], nll[i], keep=keep, capture=captures.get(i, {}), **kw)
