@@ -199,6 +199,8 @@ class Outputs:
         self.studies = {}
         for p in sorted((self.root / "results" / "beyond").glob("*.json")):
             self.studies[p.stem] = read_json(p)
+        p = self.root / "results" / "data.json"  # what the data rule verified: origin, checksum
+        self.data = read_json(p) if p.exists() else None
         self.figures = self._find_figures()
         self.git = git_commit(self.repo)
         self.cite = citation_meta(self.repo)
@@ -989,7 +991,13 @@ def training_times(o: Outputs) -> str:
 def run_facts(o: Outputs) -> str:
     any_m = next(iter(o.metrics.values()))
     hashes = sorted({m["data_sha256"] for m in o.metrics.values()})
-    return (f"- data: `names.txt`, sha256 `{', '.join(hashes)}`; split sizes "
+    d = o.data
+    source = ""
+    if d:
+        kind = "the lecture's names.txt" if d["canonical"] else "a word list of your own (not the lecture's)"
+        source = (f"- data: {kind}, from {d['origin']}: {d['words']:,} words, vocabulary of "
+                  f"{d['vocab_size']} tokens\n")
+    return source + (f"- data checksum: sha256 `{', '.join(hashes)}`; split sizes "
             f"{', '.join(f'{k} {v:,}' for k, v in any_m['split_sizes'].items())} examples\n"
             f"- trained with Python {any_m['python_version']}, torch {any_m['torch_version']}\n"
             f"- code: commit `{o.git['commit'] or 'unknown'}`{' with uncommitted changes' if o.git['dirty'] else ''}\n"

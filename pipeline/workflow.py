@@ -243,7 +243,7 @@ def site_page_inputs(wf: Workflow) -> list[str]:
     shown = [n for n in wf.resolved if n not in wf.cfg.get("expanded", {})]
     beyond = wf.beyond_targets() if hasattr(wf, "beyond_targets") else []
     return ([f"results/runs/{n}/{f}" for n in shown for f in SITE_RUN_FILES] + wf.all_figures()
-            + [f"results/demos/{d}.json" for d in wf.demos()] + beyond)
+            + [f"results/demos/{d}.json" for d in wf.demos()] + beyond + ["results/data.json"])
 
 
 def site_digest(wf: Workflow) -> str:

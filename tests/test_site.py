@@ -159,6 +159,14 @@ def test_changed_metric_shows_up_on_the_pages(quick_run, tmp_path):
     assert old not in home.split("This build")[1].split("Where to go")[0]
 
 
+def test_home_page_says_which_data_it_was_built_from(quick_run):
+    data = json.loads((quick_run / "results" / "data.json").read_text())
+    home = (quick_run / "site" / "index.html").read_text()
+    assert data["canonical"]
+    assert "the lecture&rsquo;s names.txt" in home or "the lecture's names.txt" in home
+    assert f"{data['words']:,} words" in home and data["sha256"] in home
+
+
 # ---- in a browser --------------------------------------------------------------------------------
 
 class _Quiet(http.server.SimpleHTTPRequestHandler):
