@@ -205,6 +205,12 @@ class Outputs:
         self.git = git_commit(self.repo)
         self.cite = citation_meta(self.repo)
 
+    def note(self, name: str, heading: str | None = None) -> list[str]:
+        """The include of a hand-written docs/notes/<name>.md (under `heading`), or nothing."""
+        if not (self.repo / "docs" / "notes" / f"{name}.md").exists():
+            return []
+        return ([heading] if heading else []) + [f'--8<-- "notes/{name}.md"\n']
+
     def parts(self) -> dict[str, list[str]]:
         out: dict[str, list[str]] = {}
         for name, spec in self.resolved.items():
@@ -450,10 +456,7 @@ def part_a_page(o: Outputs, name: str, names: list[str]) -> str:
     elif any(k.startswith("batchnorm.") for k in changed):
         out.append(code_block("models", "MLP.eval_stats", [r"running", r"bnmean\b"]))
 
-    note = o.repo / "docs" / "notes" / f"{name}.md"
-    if note.exists():
-        out.append("## Why\n")
-        out.append(f'--8<-- "notes/{name}.md"\n')
+    out += o.note(name, "## Why\n")
 
     out.append("## Numbers\n")
     out.append(part_a_numbers(o, name))
@@ -493,8 +496,7 @@ def figure_numbers(o: Outputs, group: str, figure: str) -> str:
 def part_a_overview(o: Outputs, names: list[str]) -> str:
     page = "part-a/index.md"
     out = ["# Part A: one hidden layer, six fixes\n"]
-    if (o.repo / "docs" / "notes" / "part_a.md").exists():
-        out.append('--8<-- "notes/part_a.md"\n')
+    out += o.note("part_a")
     out.append("## The variants\n")
     out.append("| # | variant | what changes | val loss | loss at step 0 |\n|---:|---|---|---:|---:|")
     for i, n in enumerate(names):
@@ -594,10 +596,7 @@ def part_b_page(o: Outputs, name: str) -> str:
     out.append(indent(code_block("models", "DeepMLP.__init__",
                                  [r"gain", r"last_layer_scale", r"fan_in_scaling", r"BatchNorm1d\("])))
     out.append("")
-    note = o.repo / "docs" / "notes" / f"{name}.md"
-    if note.exists():
-        out.append("## Why\n")
-        out.append(f'--8<-- "notes/{name}.md"\n')
+    out += o.note(name, "## Why\n")
     sections = [("At initialisation (first minibatch)", "_init"),
                 (f"After the last step (step {spec['steps'] - 1})", "_final")]
     figs = o.figures.get(name, [])
@@ -628,8 +627,7 @@ def deepest(lg: dict) -> tuple[str, dict] | None:
 def part_b_overview(o: Outputs, names: list[str]) -> str:
     page = "part-b/index.md"
     out = ["# Part B: diagnosing a deep network\n"]
-    if (o.repo / "docs" / "notes" / "part_b.md").exists():
-        out.append('--8<-- "notes/part_b.md"\n')
+    out += o.note("part_b")
     families: dict[tuple, list[str]] = {}
     for n in names:
         families.setdefault(family_key(o.resolved[n]), []).append(n)
@@ -712,12 +710,10 @@ def part_b_overview(o: Outputs, names: list[str]) -> str:
 def part_c_page(o: Outputs) -> str:
     page = "part-c.md"
     out = ["# Part C: the lecture's bonus demonstrations\n"]
-    if (o.repo / "docs" / "notes" / "part_c.md").exists():
-        out.append('--8<-- "notes/part_c.md"\n')
+    out += o.note("part_c")
     for d, data in o.demos.items():
         out.append(f"## {data.get('title', d)}\n")
-        if (o.repo / "docs" / "notes" / f"{d}.md").exists():
-            out.append(f'--8<-- "notes/{d}.md"\n')
+        out += o.note(d)
         if d == "linear_stats":
             out.append(f"A batch of {data['batch']} Gaussian vectors through a {data['n']} × {data['n']} Gaussian "
                        f"matrix (seed {data['seed']}); sqrt(fan_in) = {data['sqrt_n']:.2f}. The backward column "
@@ -776,12 +772,10 @@ def scalar_table(rows: list[dict]) -> str:
 def beyond_page(o: Outputs) -> str:
     page = "beyond.md"
     out = ["# Beyond the lecture\n"]
-    if (o.repo / "docs" / "notes" / "beyond.md").exists():
-        out.append('--8<-- "notes/beyond.md"\n')
+    out += o.note("beyond")
     for study, data in o.studies.items():
         out.append(f"## {o.title(study)}\n")
-        if (o.repo / "docs" / "notes" / f"{study}.md").exists():
-            out.append(f'--8<-- "notes/{study}.md"\n')
+        out += o.note(study)
         for line in data.get("text") or []:
             out.append(f"- {line}")
         out.append("")
