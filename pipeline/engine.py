@@ -259,13 +259,16 @@ class DeepStack:
                 for i, t in outs.items():
                     keep[f"act.{i}"], keep[f"actgrad.{i}"] = t.detach().clone(), t.grad.clone()
                 for n in self.names2d:
-                    keep[f"wgrad.{n}"], keep[f"w.{n}"] = self.params[n].grad.clone(), self.params[n].detach().clone()
+                    keep[f"wgrad.{n}"] = self.params[n].grad.clone()
             for m in capture:
                 capture[m] = self.state_of(m, logits=logits[m].detach())
             for n in self.names:
                 t = self.params[n]
                 lr = self.lrs.view(-1, *([1] * (t.ndim - 1)))
                 t.sub_(lr * t.grad)
+            if keep is not None:  # grad:data reads the data after this step's update, as the lecture does
+                for n in self.names2d:
+                    keep[f"w.{n}"] = self.params[n].detach().clone()
             if ud_out is not None:  # log10(std(lr * grad) / std(data)), after the update, as train.py
                 lr = self.lrs.view(-1, 1, 1)
                 cols = [(lr * self.params[n].grad).flatten(1).std(1) / self.params[n].flatten(1).std(1)

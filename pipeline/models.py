@@ -171,12 +171,18 @@ class DeepMLP:
                 layers.append(act())
         with torch.no_grad():
             lin = [layer for layer in layers if isinstance(layer, Linear)]
-            for layer in lin[:-1]:
-                layer.weight *= spec["gain"]  # 5/3 for tanh: undoes its squashing
-            if norm == "batchnorm":  # less confident output at init
-                layers[-1].gamma *= spec["last_layer_scale"]
+            # the lecture's rule, `for layer in layers[:-1]`: the gain goes to every Linear but the
+            # network's *last layer*. Without BatchNorm that is the last Linear (x 0.1 instead);
+            # with BatchNorm the last layer is the last BatchNorm (its gamma x 0.1), so the last
+            # Linear gets the gain too (its weight gradient moves by 1/gain, its update:data by 1/gain^2)
+            for layer in layers[:-1]:
+                if isinstance(layer, Linear):
+                    layer.weight *= spec["gain"]  # 5/3 for tanh: undoes its squashing
+            last = layers[-1]
+            if isinstance(last, BatchNorm1d):  # less confident output at init
+                last.gamma *= spec["last_layer_scale"]
             else:
-                lin[-1].weight *= spec["last_layer_scale"]
+                last.weight *= spec["last_layer_scale"]
             if spec.get("zero_init"):  # exercise E01: every Linear weight and bias starts at 0
                 for layer in lin:
                     layer.weight.zero_()

@@ -87,6 +87,13 @@ def _probe_deep(model: DeepMLP, prefix: str, out: dict) -> None:
     for name, p in model.named_parameters():
         if p.ndim == 2:
             out[f"{prefix}.wgrad.{name}"] = p.grad.detach().cpu().numpy()
+
+
+def _probe_weights(model: DeepMLP, prefix: str, out: dict) -> None:
+    """The weights for grad:data, read after the step's update: the lecture's cells after its
+    loop (and after its one-step `break` at init) see the updated data."""
+    for name, p in model.named_parameters():
+        if p.ndim == 2:
             out[f"{prefix}.w.{name}"] = p.detach().cpu().numpy().copy()  # a copy: the update is in place
 
 
@@ -260,6 +267,8 @@ def train(spec: dict, data: Dataset | str | Path, out_dir: str | Path, *, thread
                 p.add_(p.grad, alpha=-lr)
             if deep:  # update:data ratio, log10(std(lr * grad) / std(data)), after the update
                 history["ud"][i] = [((lr * p.grad).std() / p.data.std()).log10().item() for _, p in named2d]
+        if probe:
+            _probe_weights(model, "init" if i == 0 else "final", probes)
         progress.update(i, lossv)
         if checkpoint_every and (i + 1) % checkpoint_every == 0 and i + 1 < steps:
             _save_state(state_path, model, i + 1, g, history, probes, key,

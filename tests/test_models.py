@@ -75,3 +75,25 @@ def test_different_seed_different_numbers(config, dataset, tmp_path):
     a = train(spec, dataset, tmp_path / "a")
     b = train(dict(spec, seed=spec["seed"] + 1), dataset, tmp_path / "b")
     assert a["val_loss"] != b["val_loss"]
+
+
+@pytest.mark.parametrize("name,gained", [
+    # the lecture's `for layer in layers[:-1]`: the last *layer* is spared, not the last Linear
+    ("batchnorm_gain_5_3", [True] * 6),           # last layer is a BatchNorm: every Linear gets the gain
+    ("tanh_gain_5_3", [True] * 5 + [False]),      # last layer is the last Linear: it gets x 0.1 instead
+])
+def test_which_linear_weights_carry_the_gain(config, dataset, name, gained):
+    from pipeline.layers import BatchNorm1d, Linear
+    spec = config["resolved"][name]
+    m1, _ = _model(dict(spec, gain=1.0), dataset)  # same generator, same draws: only the scale differs
+    m3, _ = _model(dict(spec, gain=3.0), dataset)
+    lin1 = [layer for layer in m1.layers if isinstance(layer, Linear)]
+    lin3 = [layer for layer in m3.layers if isinstance(layer, Linear)]
+    ratios = [(b.weight / a.weight).mean().item() for a, b in zip(lin1, lin3, strict=True)]
+    assert ratios == pytest.approx([3.0 if g else 1.0 for g in gained], rel=1e-5)
+    last = m3.layers[-1]  # the output is made less confident on the last layer, whatever it is
+    if isinstance(last, BatchNorm1d):
+        assert torch.allclose(last.gamma, torch.full_like(last.gamma, spec["last_layer_scale"]))
+    else:
+        ref = _model(dict(spec, gain=3.0, last_layer_scale=1.0), dataset)[0].layers[-1].weight
+        assert torch.allclose(last.weight, ref * spec["last_layer_scale"])
