@@ -73,7 +73,6 @@ rule train:  # the simple loop, one job per experiment (runtime.engine: simple)
     resources:
         mem_mb=WF.train_mem_mb,
         runtime=WF.train_runtime,
-        **WF.gpu_resources(),
     log:
         "logs/train/{exp}.log",
     benchmark:

@@ -216,6 +216,21 @@ def resolve_experiment(cfg: dict, name: str) -> dict:
     return spec
 
 
+CPU_ONLY = ("the pipeline runs on the CPU only: CPU runs are deterministic (the same config and seed give the "
+            "same numbers, which the site's comparisons with the lecture rely on), and models this small (12k to "
+            "47k parameters, minibatches of 32) gain little from an accelerator")
+
+
+def _check_cpu_only(cfg: dict, source: str) -> None:
+    """`runtime.device` existed once; `cpu` is still accepted (it changes nothing), anything else is
+    refused here rather than silently run on the CPU."""
+    rt = cfg.get("runtime")
+    if isinstance(rt, dict) and "device" in rt:
+        if rt["device"] != "cpu":
+            raise ConfigError(f"{source}: runtime.device: {rt['device']!r}: {CPU_ONLY}. Remove runtime.device.")
+        cfg["runtime"] = {k: v for k, v in rt.items() if k != "device"}
+
+
 def validate(cfg: dict, source: str = "config") -> dict:
     """Check the whole config; return it with every experiment resolved (cfg['resolved'])."""
     if not isinstance(cfg, dict):
@@ -225,6 +240,7 @@ def validate(cfg: dict, source: str = "config") -> dict:
     for k in ("names_path", "names_sha256"):  # `--config names_sha256=null` arrives as the text "null"
         if isinstance(cfg.get(k), str) and cfg[k].strip().lower() in ("null", "none", "~", ""):
             cfg[k] = None
+    _check_cpu_only(cfg, source)
     root = _schema()
     kinds = root.pop("kinds")
     _check(cfg, root, root, source=source)
@@ -258,7 +274,6 @@ def validate(cfg: dict, source: str = "config") -> dict:
         spec["name"] = name
         spec["block_size"] = cfg["data"]["block_size"]
         spec["split_seed"] = cfg["data"]["split_seed"]
-        spec["device"] = cfg["runtime"]["device"]
         spec["sampling"] = dict(cfg["sampling"])
         resolved[name] = spec
     demos = cfg["demos"]

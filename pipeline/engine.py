@@ -452,9 +452,6 @@ def train_many(specs: list[dict], data: Dataset | str | Path, out_dirs: list[str
     torch.set_num_threads(threads)
     if len(specs) != len(out_dirs):
         raise ValueError(f"train_many: {len(specs)} specs but {len(out_dirs)} out_dirs")
-    for s in specs:
-        if torch.device(s.get("device", "cpu")).type != "cpu":
-            raise ValueError(f"{s['name']}: the batched engine runs on CPU; use runtime.engine: simple on cuda")
     if not isinstance(data, Dataset):
         s0 = specs[0]
         if any((s["block_size"], s["split_seed"]) != (s0["block_size"], s0["split_seed"]) for s in specs):

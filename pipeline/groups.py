@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import math
 
-_MLP_ARCH = ("kind", "n_embd", "n_hidden", "block_size", "batch_size", "steps", "device")
+_MLP_ARCH = ("kind", "n_embd", "n_hidden", "block_size", "batch_size", "steps")
 _DEEP_ARCH = ("kind", "n_embd", "n_hidden", "n_layers", "norm", "activation", "block_size", "batch_size",
-              "steps", "device")
+              "steps")
 
 
 def group_key(spec: dict) -> tuple:

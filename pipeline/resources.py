@@ -1,4 +1,4 @@
-"""What one job asks a scheduler for: threads, memory (mem_mb), wall time (runtime, minutes), GPUs.
+"""What one job asks a scheduler for: threads, memory (mem_mb), wall time (runtime, minutes).
 
 Measured, not guessed. The numbers below are the largest seen in the `benchmark:` files of real
 runs (results/benchmarks/<rule>/<job>.tsv: `max_rss` MB, `s` seconds) and in the ms_per_step of

@@ -203,9 +203,6 @@ def train(spec: dict, data: Dataset | str | Path, out_dir: str | Path, *, thread
     out_dir.mkdir(parents=True, exist_ok=True)
     if not isinstance(data, Dataset):
         data = load_dataset(data, spec["block_size"], spec["split_seed"])
-    device = torch.device(spec.get("device", "cpu"))
-    if device.type == "cuda" and not torch.cuda.is_available():
-        raise RuntimeError("runtime.device is 'cuda' but torch sees no CUDA device; set it to cpu.")
     name = spec["name"]
     Xtr, Ytr = data.splits["train"]
 
@@ -289,7 +286,6 @@ def finish_run(spec: dict, data: Dataset, out_dir: str | Path, model, *, history
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     name, digest, steps = spec["name"], spec_hash(spec), spec["steps"]
-    device = torch.device(spec.get("device", "cpu"))
     Xtr = data.splits["train"][0]
     deep = isinstance(model, DeepMLP)
     params = model.parameters()
@@ -334,7 +330,7 @@ def finish_run(spec: dict, data: Dataset, out_dir: str | Path, model, *, history
         "ms_per_step": round(1e3 * train_seconds / max(steps, 1), 4),
         "wall_seconds": None,
         "threads": threads,
-        "device": str(device),
+        "device": str(params[0].device),  # where the tensors were: the pipeline is CPU-only
         "torch_version": torch.__version__,
         "python_version": platform.python_version(),
         "data_sha256": data.sha256,

@@ -72,15 +72,11 @@ class Workflow:
         return self.cfg["runtime"]["checkpoint_every"]
 
     # ---- what each job asks a scheduler for (measured: pipeline/resources.py, docs/cluster.md) ----
-    def gpu_resources(self) -> dict:
-        """One GPU for a training job when the config selects a CUDA device (Slurm: --gpus=1)."""
-        return {"gpu": 1} if self.cfg["runtime"]["device"] == "cuda" else {}
-
     def train_resources(self, job: str) -> dict:
         """mem_mb and runtime of a batched training job (one stack of experiments)."""
         from . import resources
         ask = resources.train([self.resolved[e] for e in self.train_jobs()[job]])
-        return {k: resources.scaled(v) for k, v in ask.items()} | self.gpu_resources()
+        return {k: resources.scaled(v) for k, v in ask.items()}
 
     def train_mem_mb(self, wildcards, attempt) -> int:
         """mem_mb of rule `train` (the simple loop, one experiment), doubled on each retry."""

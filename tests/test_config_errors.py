@@ -259,3 +259,15 @@ def test_null_from_the_command_line():
     """`snakemake --config names_sha256=null` passes the text "null": it means no checksum."""
     cfg = validate(dict(RAW, names_sha256="null", names_path="words.txt"))
     assert cfg["names_sha256"] is None and cfg["names_path"] == "words.txt"
+
+
+@pytest.mark.parametrize("device", ["gpu", "gpu:0", "mps", 1])
+def test_an_accelerator_is_refused_as_cpu_only(device):
+    """No option promises a device no code uses: the pipeline is CPU-only and says why."""
+    msg = _fails(_set(RAW, ("runtime", "device"), device), "runtime.device", "CPU only", "deterministic")
+    assert "Remove runtime.device" in msg
+
+
+def test_device_cpu_is_still_accepted_and_changes_nothing():
+    a, b = validate(RAW), validate(_set(RAW, ("runtime", "device"), "cpu"))
+    assert a["resolved"] == b["resolved"] and "device" not in b["runtime"]
