@@ -7,7 +7,8 @@
 import os
 import sys
 
-from pipeline.workflow import Workflow, code, TRAIN_CODE, PLOT_CODE, RUN_FILES, ENGINE_CODE
+from pipeline.codegraph import code_for  # each rule's code inputs, from the import graph of its step
+from pipeline.workflow import Workflow, RUN_FILES, mkdocs_hooks
 
 configfile: "config.yaml"
 
@@ -22,8 +23,8 @@ os.environ["PATH"] = os.path.dirname(sys.executable) + os.pathsep + os.environ.g
 PART_A = WF.names(part="A")
 
 wildcard_constraints:
-    exp="|".join(WF.names()) or "(?!)",
-    demo="|".join(WF.demos()) or "(?!)",
+    exp=WF.name_pattern(),
+    demo=WF.demo_pattern(),
 
 
 rule all:
@@ -60,7 +61,7 @@ rule train:  # the simple loop, one job per experiment (runtime.engine: simple)
         exp=WF.simple_pattern(),
     input:
         data="data/names.txt",
-        code=code(*TRAIN_CODE),
+        code=code_for("train"),
     output:
         [f"results/runs/{{exp}}/{f}" for f in RUN_FILES],
     params:
@@ -91,7 +92,7 @@ for _job in WF.train_jobs():
             f"train_{_job}"
         input:
             data="data/names.txt",
-            code=code(*ENGINE_CODE),
+            code=code_for("train-many"),
         output:
             WF.job_outputs(_job),
         params:
@@ -118,7 +119,7 @@ rule plot_mlp:
         exp=WF.name_pattern("mlp"),
     input:
         run=[f"results/runs/{{exp}}/{f}" for f in RUN_FILES],
-        code=code(*PLOT_CODE),
+        code=code_for("plot"),
     output:
         WF.figure_files_pattern("mlp"),
     params:
@@ -142,7 +143,7 @@ rule plot_deep:
         exp=WF.name_pattern("deep"),
     input:
         run=[f"results/runs/{{exp}}/{f}" for f in RUN_FILES],
-        code=code(*PLOT_CODE),
+        code=code_for("plot"),
     output:
         WF.figure_files_pattern("deep"),
     params:
@@ -164,7 +165,7 @@ rule plot_deep:
 rule plot_part_a:
     input:
         runs=expand("results/runs/{exp}/{f}", exp=PART_A, f=RUN_FILES),
-        code=code(*PLOT_CODE),
+        code=code_for("plot-part-a"),
     output:
         WF.part_a_figures(),
     params:
@@ -184,7 +185,7 @@ rule plot_part_a:
 
 rule demo:
     input:
-        code=code("demos", "diagnostics", "io"),
+        code=code_for("demo"),
     output:
         "results/demos/{demo}.json",
     params:
@@ -204,7 +205,7 @@ rule demo:
 rule plot_demo:
     input:
         data="results/demos/{demo}.json",
-        code=code(*PLOT_CODE),
+        code=code_for("plot-demo"),
     output:
         WF.demo_figures_pattern(),
     params:
@@ -224,7 +225,7 @@ rule plot_demo:
 rule report:
     input:
         metrics=expand("results/runs/{exp}/metrics.json", exp=PART_A),
-        code=code("report", "io"),
+        code=code_for("report"),
     output:
         json="results/tables/part_a.json",
         md="results/tables/part_a.md",
@@ -243,8 +244,6 @@ rule report:
 # ---- beyond the lecture: studies over many runs (config.yaml `beyond:`) ----------------------
 # Each reads the run directories of its experiments and writes results/beyond/<study>.json
 # (what the site renders) and figures/<study>/. pipeline/studies.py expands seeds and sweeps.
-BEYOND_CODE = code("extras", "stats", "plots", "diagnostics", "io")
-BEYOND_TORCH_CODE = code("extras", "stats", "plots", "diagnostics", "io", "fold", "models", "layers", "data")
 
 
 rule beyond:
@@ -260,7 +259,7 @@ for _study in WF.studies():
         input:
             runs=WF.study_inputs(_study),
             data="data/names.txt",
-            code=BEYOND_TORCH_CODE if _study in ("momentum", "zero_init", "fold") else BEYOND_CODE,
+            code=code_for("study"),
         output:
             WF.study_outputs(_study),
         params:
@@ -284,13 +283,13 @@ for _study in WF.studies():
 # ---- the teaching site (pipeline/site.py): pages from the outputs, then MkDocs, last ----------
 # The pages and notebooks go to docs/generated/ of the working directory; pipeline/site_hooks.py
 # mounts them, and figures/, into the site. `mkdocs build --strict` alone re-renders from them.
-from pipeline.workflow import REPO, SITE_CODE, notebooks, site_digest, site_page_inputs, site_sources
+from pipeline.workflow import REPO, alternatives, notebooks, site_digest, site_page_inputs, site_sources
 
 
 rule site_pages:
     input:
         site_page_inputs(WF),
-        code=code(*SITE_CODE, "models", "layers"),  # the pages quote the init code of models.py
+        code=code_for("site"),
         notes=site_sources(),
     output:
         directory("docs/generated/content"),
@@ -313,7 +312,7 @@ rule site_dag:
     input:
         snakefile=workflow.main_snakefile,
         configfiles=workflow.configfiles,
-        code=code(*SITE_CODE),
+        code=code_for("site"),
     output:
         "docs/generated/dag/dag.svg",
         "docs/generated/dag/rulegraph.svg",
@@ -334,12 +333,12 @@ rule site_dag:
 
 rule notebook:
     wildcard_constraints:
-        notebook="|".join(notebooks()) or "(?!)",
+        notebook=alternatives(notebooks()),
     input:
         src=f"{REPO}/notebooks/{{notebook}}.py",
         runs=site_page_inputs(WF),
         checkpoints=expand("results/runs/{exp}/checkpoint.pt", exp=PART_A),
-        code=code(*SITE_CODE, "models", "layers", "train"),
+        code=lambda wc: code_for("site", f"{REPO}/notebooks/{wc.notebook}.py"),  # and what the notebook imports
     output:
         "docs/generated/notebooks/{notebook}.ipynb",
     conda:
@@ -362,7 +361,7 @@ rule site:
         expand("docs/generated/notebooks/{notebook}.ipynb", notebook=notebooks()),
         WF.all_figures(),
         sources=site_sources(),
-        code=code(*SITE_CODE),
+        code=code_for("site", *mkdocs_hooks()),  # mkdocs runs the hooks
         mkdocs=f"{REPO}/mkdocs.yml",
     output:
         directory("site"),

@@ -23,8 +23,7 @@ def _fetch(a):
 def _spec(a) -> dict:
     if a.spec:
         return json.loads(a.spec)
-    from .config import load
-    from .workflow import PRESENTATION_KEYS
+    from .config import PRESENTATION_KEYS, load
     cfg = load(*a.configfile)
     if a.experiment not in cfg["resolved"]:
         raise SystemExit(f"error: no experiment {a.experiment!r} in {', '.join(a.configfile)}; "
@@ -234,9 +233,7 @@ def main(argv: list[str] | None = None) -> int:
     s.set_defaults(func=_site)
 
     a = p.parse_args(argv)
-    from .config import ConfigError
-    from .data import DataError
-    from .train import DivergenceError
+    from .errors import ConfigError, DataError, DivergenceError
     try:
         a.func(a)
     except (ConfigError, DataError, DivergenceError) as e:

@@ -20,11 +20,10 @@ from typing import Any
 import jsonschema
 import yaml
 
+from .errors import ConfigError  # noqa: F401  (re-exported)
+
 SCHEMA_PATH = Path(__file__).with_name("schema.yaml")
-
-
-class ConfigError(ValueError):
-    """The configuration is invalid; the message names the key and how to fix it."""
+PRESENTATION_KEYS = ("title", "summary")  # text only: editing it never retrains
 
 
 @functools.lru_cache(maxsize=1)

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import torch
 
+from .errors import DataError  # noqa: F401  (re-exported)
 from .io import atomic_path
 
 CANONICAL_URL = "https://raw.githubusercontent.com/karpathy/makemore/master/names.txt"
@@ -25,8 +26,6 @@ LOCAL_HINT = (
 )
 
 
-class DataError(RuntimeError):
-    """The data set could not be obtained or is not what the config says it is."""
 
 
 def sha256_of(path: str | Path) -> str:

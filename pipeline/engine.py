@@ -483,7 +483,7 @@ def train_many(specs: list[dict], data: Dataset | str | Path, out_dirs: list[str
             metrics[i] = finish_run(specs[i], data, out_dirs[i], r["model"], history=r["history"],
                                     probes=r["probes"], diverged=d, named2d=r["named2d"],
                                     train_seconds=r["train_seconds"], threads=threads, t_start=t_model,
-                                    start=r["resumed_from_step"])
+                                    engine="batched", start=r["resumed_from_step"])
         drop_state(state_path)  # every run directory of the stack is written: the state is done
     if stopped:
         raise DivergenceError("; ".join(stopped) + ". Lower lr or the init scales.")

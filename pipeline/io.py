@@ -1,6 +1,9 @@
-"""Atomic file output: write to a temporary file beside the target, then rename.
+"""Atomic, durable file output: write to a temporary file beside the target, flush it to disk,
+rename it onto the target, then flush the directory entry.
 
-A killed job therefore never leaves a file that looks complete but is not.
+A killed job therefore never leaves a file that looks complete but is not, and after a power
+loss a file that was renamed into place holds its whole content (the rename alone may reach the
+disk before the data does: fsync the file first, then the directory that records the rename).
 """
 
 from __future__ import annotations
@@ -27,10 +30,21 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     tmp = Path(tmp)
     try:
         yield tmp
+        _fsync(tmp)
         os.replace(tmp, path)
+        _fsync(path.parent)
     finally:
         if tmp.exists():
             tmp.unlink()
+
+
+def _fsync(path: Path) -> None:
+    """Flush a file's data, or a directory's entries, to the disk."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) if path.is_dir() else os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def write_text(path: str | os.PathLike, text: str) -> None:

@@ -275,8 +275,12 @@ def source_of(path: Path, qualname: str) -> tuple[str, int, int]:
     return textwrap.dedent(text), start, node.end_lineno
 
 
+QUOTES_SOURCE_OF = ("models", "layers")  # pages quote their code: editing them regenerates the pages
+
+
 def code_block(module: str, qualname: str, highlight: list[str] = ()) -> str:
     """A fenced block of pipeline/<module>.py's `qualname`, lines matching `highlight` marked."""
+    assert module in QUOTES_SOURCE_OF, f"add {module!r} to QUOTES_SOURCE_OF (the site rule's code inputs)"
     path = REPO / "pipeline" / f"{module}.py"
     try:
         text, a, b = source_of(path, qualname)
@@ -397,7 +401,7 @@ def part_a_numbers(o: Outputs, name: str) -> str:
                  ("tanh outputs with |h| > 0.99 at init", f"{fmt(init.get('saturated_pct_099'), 1)} %", ""),
                  ("dead neurons at init (white columns)", str(init.get("dead_neurons")), "")]
     rows.append(("training time", f"{m['train_seconds']:.1f} s ({m['ms_per_step']:.3f} ms/step, "
-                                  f"{m['threads']} thread(s), {m['device']})", ""))
+                                  f"{m['threads']} thread(s), {m['device']}, {m['engine']} engine)", ""))
     out = ["| quantity | this run | the lecture |", "|---|---:|---:|"]
     out += [f"| {md_escape(a)} | {b} | {c or ''} |" for a, b, c in rows]
     return "\n".join(out) + "\n"
@@ -975,11 +979,16 @@ def benchmarks(o: Outputs) -> str:
 
 
 def training_times(o: Outputs) -> str:
-    rows = ["| experiment | steps | training time | per step | threads | device |", "|---|---:|---:|---:|---:|---|"]
+    rows = ["| experiment | engine | steps | training time | per step | threads | device |",
+            "|---|---|---:|---:|---:|---:|---|"]
     for n, m in o.metrics.items():
-        rows.append(f"| `{n}` | {m['steps']:,} | {m['train_seconds']:.1f} s | {m['ms_per_step']:.3f} ms | "
-                    f"{m['threads']} | {m['device']} |")
+        rows.append(f"| `{n}` | {m['engine']} | {m['steps']:,} | {m['train_seconds']:.1f} s | "
+                    f"{m['ms_per_step']:.3f} ms | {m['threads']} | {m['device']} |")
     return "\n".join(rows) + "\n"
+
+
+ENGINES = {"batched": "batched engine (`pipeline/engine.py`: models that share an architecture train as one stack)",
+           "simple": "simple loop (`pipeline/train.py`: the lecture's loop, one model per job)"}
 
 
 def run_facts(o: Outputs) -> str:
@@ -993,7 +1002,9 @@ def run_facts(o: Outputs) -> str:
                   f"{d['vocab_size']} tokens\n")
     return source + (f"- data checksum: sha256 `{', '.join(hashes)}`; split sizes "
             f"{', '.join(f'{k} {v:,}' for k, v in any_m['split_sizes'].items())} examples\n"
-            f"- trained with Python {any_m['python_version']}, torch {any_m['torch_version']}\n"
+            f"- trained with Python {any_m['python_version']}, torch {any_m['torch_version']}, on the "
+            f"{' and '.join(sorted({m['device'] for m in o.metrics.values()}))}, by the "
+            f"{' and '.join(ENGINES[e] for e in sorted({m['engine'] for m in o.metrics.values()}))}\n"
             f"- code: commit `{o.git['commit'] or 'unknown'}`{' with uncommitted changes' if o.git['dirty'] else ''}\n"
             f"- {len(o.metrics)} experiments, {sum(len(v) for v in o.figures.values())} figures\n")
 

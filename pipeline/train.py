@@ -29,12 +29,9 @@ import torch
 from . import diagnostics as dg
 from .config import spec_hash
 from .data import Dataset, load_dataset
+from .errors import DivergenceError  # noqa: F401  (re-exported)
 from .io import atomic_path, write_json, write_npz, write_text
 from .models import MLP, DeepMLP, build_model, loss_fn, set_buffers
-
-
-class DivergenceError(RuntimeError):
-    """The loss became NaN or inf."""
 
 
 def lr_at(spec: dict, step: int) -> float:
@@ -274,13 +271,13 @@ def train(spec: dict, data: Dataset | str | Path, out_dir: str | Path, *, thread
     train_seconds += time.perf_counter() - t_loop
 
     return finish_run(spec, data, out_dir, model, history=history, probes=probes, diverged=diverged,
-                      named2d=[n for n, _ in named2d], train_seconds=train_seconds, threads=threads,
+                      named2d=[n for n, _ in named2d], train_seconds=train_seconds, threads=threads, engine="simple",
                       t_start=t_start, start=start, state_path=state_path)
 
 
 def finish_run(spec: dict, data: Dataset, out_dir: str | Path, model, *, history: dict, probes: dict,
                diverged: dict | None, named2d: list[str], train_seconds: float, threads: int, t_start: float,
-               start: int = 0, state_path: Path | None = None) -> dict:
+               engine: str, start: int = 0, state_path: Path | None = None) -> dict:
     """Evaluate a trained model and write its run directory. Shared by this loop and the batched
     engine (engine.py), so a run directory does not depend on which of them trained it."""
     out_dir = Path(out_dir)
@@ -330,6 +327,7 @@ def finish_run(spec: dict, data: Dataset, out_dir: str | Path, model, *, history
         "ms_per_step": round(1e3 * train_seconds / max(steps, 1), 4),
         "wall_seconds": None,
         "threads": threads,
+        "engine": engine,  # which loop produced these numbers: "simple" (train.py) or "batched" (engine.py)
         "device": str(params[0].device),  # where the tensors were: the pipeline is CPU-only
         "torch_version": torch.__version__,
         "python_version": platform.python_version(),

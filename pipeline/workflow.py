@@ -1,7 +1,8 @@
 """Helpers the Snakefile calls: everything that is logic, so the Snakefile stays wiring.
 
-Snakemake does not notice edits to imported package code, so rules list the modules
-they run (`code(...)`) as inputs: editing plots.py reruns the plots, not the training.
+Snakemake does not notice edits to imported package code, so each rule takes the files of
+its CLI step as inputs, derived from the import graph (codegraph.code_for): editing plots.py
+reruns the plots, not the training.
 """
 
 from __future__ import annotations
@@ -13,16 +14,14 @@ from . import config as cfgmod
 from .plots import BEYOND_FIGURES, FIGURES, FORMATS, SUMMARY_FIGURES
 
 PACKAGE = Path(__file__).resolve().parent
-PRESENTATION_KEYS = ("title", "summary")  # text only: editing it never retrains
+from .config import PRESENTATION_KEYS  # noqa: E402,F401  (the Snakefile's and tests' name for it)
 
 
-def code(*modules: str) -> list[str]:
-    return [str(PACKAGE / f"{m}.py") for m in modules]
-
-
-TRAIN_CODE = ("config", "data", "layers", "models", "train", "diagnostics", "io")
-PLOT_CODE = ("plots", "diagnostics", "io")
-ENGINE_CODE = TRAIN_CODE + ("engine", "groups")  # the batched engine shares train.py's run writer
+def alternatives(names: list[str]) -> str:
+    """`a|b|c` with every name escaped (a dot in `bn_momentum_0.1` must not match any character);
+    a pattern that matches nothing when there are none."""
+    import re
+    return "|".join(re.escape(n) for n in names) or "(?!)"
 
 
 class Workflow:
@@ -100,8 +99,7 @@ class Workflow:
 
     def simple_pattern(self) -> str:
         """The experiments rule `train` (the simple loop, one job each) may make."""
-        import re
-        return "|".join(re.escape(n) for n in self.names()) if self.engine() == "simple" else "(?!)"
+        return self.name_pattern() if self.engine() == "simple" else "(?!)"
 
     def train_jobs(self) -> dict[str, list[str]]:
         """Batched engine: job name -> the experiments it trains as one stack (pipeline/groups.py).
@@ -124,9 +122,12 @@ class Workflow:
         return json.dumps([self.train_spec(e) for e in self.train_jobs()[job]], sort_keys=True,
                           separators=(",", ":"))
 
-    def name_pattern(self, kind: str) -> str:
-        import re
-        return "|".join(re.escape(n) for n in self.names(kind)) or "(?!)"
+    def name_pattern(self, kind: str | None = None) -> str:
+        """A regex matching exactly the experiment names (of one kind): names hold dots, escaped."""
+        return alternatives(self.names(kind))
+
+    def demo_pattern(self) -> str:
+        return alternatives(self.demos())
 
     # ---- the targets (patterns for rule outputs, concrete paths for `rule all`) ----
     @staticmethod
@@ -218,7 +219,17 @@ RUN_FILES = ("metrics.json", "config.json", "history.npz", "probes.npz", "sample
 
 # ---- the teaching site (pipeline/site.py): the last targets of `snakemake` ----------------
 REPO = PACKAGE.parent
-SITE_CODE = ("site", "site_hooks", "report", "config", "io")
+
+
+def mkdocs_hooks() -> list[str]:
+    """The Python files mkdocs.yml runs as hooks (the site build's code, beside the CLI step's)."""
+    import yaml
+
+    class _AnyTag(yaml.SafeLoader):  # mkdocs.yml may hold !!python/name tags; only `hooks` matters here
+        pass
+    _AnyTag.add_multi_constructor("", lambda loader, suffix, node: None)
+    hooks = yaml.load((REPO / "mkdocs.yml").read_text(encoding="utf-8"), Loader=_AnyTag).get("hooks") or []
+    return [str(REPO / h) for h in hooks]
 SITE_RUN_FILES = ("metrics.json", "config.json", "samples.txt")
 
 

@@ -7,7 +7,7 @@ import sys
 import pytest
 import yaml
 
-from pipeline.config import ConfigError, load, validate
+from pipeline.config import ConfigError, load, read_yaml, validate
 from tests.conftest import ROOT
 
 
@@ -83,3 +83,20 @@ def test_cli_validate_lists_experiments():
 def test_load_missing_file():
     with pytest.raises(ConfigError, match="does not exist"):
         load(ROOT / "no-such-config.yaml")
+
+
+def test_wildcard_patterns_match_the_names_and_nothing_else(config):
+    """The Snakefile's wildcard_constraints: a dot in a name is a dot, not any character."""
+    import re
+
+    from pipeline.workflow import Workflow
+    wf = Workflow(read_yaml(ROOT / "config.yaml"))
+    for pattern, names in ((wf.name_pattern(), wf.names()), (wf.demo_pattern(), wf.demos()),
+                           (wf.name_pattern("deep"), wf.names("deep"))):
+        assert all(re.fullmatch(pattern, n) for n in names)
+        dotted = [n for n in names if "." in n]
+        for n in dotted:
+            assert not re.fullmatch(pattern, n.replace(".", "x")), n
+    assert any("." in n for n in wf.names())  # the check above has something to bite on
+    # and the Snakefile builds every constraint with those helpers, never with a bare join
+    assert '"|".join(' not in (ROOT / "Snakefile").read_text()

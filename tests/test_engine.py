@@ -132,3 +132,11 @@ def test_stop_on_divergence_raises_after_the_others(config, dataset, tmp_path):
         train_many([bad, good], dataset, [tmp_path / "bad", tmp_path / "good"], deep="stacked")
     assert (tmp_path / "good" / "metrics.json").exists()
     assert not (tmp_path / "bad" / "metrics.json").exists()
+
+
+def test_metrics_name_the_engine_that_made_them(config, dataset, tmp_path):
+    from pipeline.engine import train_many
+    from pipeline.train import train
+    spec = dict(config["resolved"]["kaiming"], steps=3, lr_decay_step=1)
+    assert train(spec, dataset, tmp_path / "s")["engine"] == "simple"
+    assert train_many([spec], dataset, [tmp_path / "b"])[0]["engine"] == "batched"

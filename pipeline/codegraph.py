@@ -1,0 +1,157 @@
+"""Which source files a rule runs, derived from the import graph (stdlib only: the Snakefile
+imports it).
+
+Snakemake reruns a job when one of its inputs changes, but it does not see the package code a
+`python -m pipeline <step>` command imports. Each rule therefore takes as inputs the files of
+its step, found here by reading the code, never by a hand-typed list (hand lists drift):
+
+- the CLI (`__main__.py`) maps each step to a handler function (`add_parser("step")` followed by
+  `set_defaults(func=handler)`); the imports inside that handler, and those at the top of the
+  CLI module and in `main()`, are where the step starts;
+- from there every `import` of a package module is followed, at any depth and also inside
+  functions (a lazy import still runs when its branch does: the list errs on the side of rerunning);
+- every package `__init__.py` on the way is included (importing `a.b` runs `a/__init__.py`);
+- a module that quotes another module's source as text (the site shows the init code of
+  `models.py`) names it in a module-level `QUOTES_SOURCE_OF = ("models", ...)`; those files
+  are inputs too.
+"""
+
+from __future__ import annotations
+
+import ast
+import functools
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parent
+NAME = PACKAGE.name
+CLI = "__main__"
+
+
+def _file_of(module: str) -> Path | None:
+    """`a.b` (relative to the package) -> its .py file, or its package's __init__.py."""
+    base = PACKAGE.joinpath(*module.split(".")) if module else PACKAGE
+    if base.with_suffix(".py").is_file():
+        return base.with_suffix(".py")
+    if (base / "__init__.py").is_file():
+        return base / "__init__.py"
+    return None
+
+
+def _is_package(module: str) -> bool:
+    return (PACKAGE.joinpath(*module.split(".")) / "__init__.py").is_file() if module else True
+
+
+@functools.cache
+def _tree(module: str) -> ast.Module:
+    return ast.parse(_file_of(module).read_text(encoding="utf-8"))
+
+
+def _resolve(node: ast.ImportFrom | ast.Import, module: str) -> list[str]:
+    """Package modules (relative to the package) that one import statement names."""
+    out: list[str] = []
+    if isinstance(node, ast.Import):
+        for a in node.names:
+            if a.name == NAME or a.name.startswith(NAME + "."):
+                out.append(a.name[len(NAME) + 1:])
+        return out
+    if node.level:  # relative: from the importing module's package, `level` steps up
+        parts = module.split(".")[:-1] if not _is_package(module) else module.split(".")
+        if module == CLI:
+            parts = []
+        parts = parts[: len(parts) - (node.level - 1)] if node.level > 1 else parts
+        base = ".".join(parts + ([node.module] if node.module else []))
+    elif node.module and (node.module == NAME or node.module.startswith(NAME + ".")):
+        base = node.module[len(NAME) + 1:]
+    else:
+        return out
+    out.append(base)
+    for a in node.names:  # `from . import x` / `from .pkg import submodule`
+        sub = f"{base}.{a.name}" if base else a.name
+        if _file_of(sub) is not None:
+            out.append(sub)
+    return out
+
+
+def _imports_in(tree: ast.AST, module: str) -> set[str]:
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            found.update(m for m in _resolve(node, module) if _file_of(m) is not None)
+    return found
+
+
+def _quoted(module: str) -> set[str]:
+    for node in _tree(module).body:
+        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "QUOTES_SOURCE_OF"
+                                                for t in node.targets):
+            return set(ast.literal_eval(node.value))
+    return set()
+
+
+def closure(*modules: str) -> set[str]:
+    """Every package module the given ones may import, themselves and their packages included."""
+    seen: set[str] = set()
+    todo = list(modules)
+    while todo:
+        m = todo.pop()
+        if m in seen or _file_of(m) is None:
+            continue
+        seen.add(m)
+        parts = m.split(".")
+        todo += [".".join(parts[:i]) for i in range(len(parts))]  # parent packages run first
+        if m != CLI:  # the CLI's imports are per step: step_modules picks the step's own
+            todo += sorted(_imports_in(_tree(m), m))
+    return seen
+
+
+@functools.cache
+def step_handlers() -> dict[str, str]:
+    """CLI step -> the name of its handler function in __main__.py."""
+    out: dict[str, str] = {}
+    step = None
+    for node in ast.walk(_tree(CLI)):
+        if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Attribute):
+            continue
+        if node.func.attr == "add_parser" and node.args and isinstance(node.args[0], ast.Constant):
+            step = node.args[0].value
+        elif node.func.attr == "set_defaults" and step is not None:
+            for kw in node.keywords:
+                if kw.arg == "func" and isinstance(kw.value, ast.Name):
+                    out[step] = kw.value.id
+    return out
+
+
+def step_modules(step: str) -> set[str]:
+    """The package modules `python -m pipeline <step>` may import."""
+    handlers = step_handlers()
+    if step not in handlers:
+        raise KeyError(f"no CLI step {step!r}; known: {', '.join(sorted(handlers))}")
+    tree = _tree(CLI)
+    funcs = {n.name: n for n in tree.body if isinstance(n, ast.FunctionDef)}
+    start = {CLI}
+    for name in (handlers[step], "main"):
+        start |= _imports_in(funcs[name], CLI)
+        # handlers may call helpers of the CLI module (e.g. _spec): follow them one level
+        for call in ast.walk(funcs[name]):
+            if isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.func.id in funcs:
+                start |= _imports_in(funcs[call.func.id], CLI)
+    start |= {m for n in tree.body if isinstance(n, (ast.Import, ast.ImportFrom)) for m in _resolve(n, CLI)}
+    return closure(*start)
+
+
+def _files(modules: set[str]) -> list[str]:
+    quoted = {q for m in modules for q in _quoted(m)}
+    return sorted({str(_file_of(m)) for m in modules | quoted if _file_of(m) is not None})
+
+
+def code_for(step: str, *sources: str | Path) -> list[str]:
+    """The files a rule running `python -m pipeline <step>` depends on; `sources` are further
+    Python files it runs (a notebook's jupytext source), whose package imports are followed too."""
+    modules = step_modules(step)
+    files = set()
+    for src in sources:
+        tree = ast.parse(Path(src).read_text(encoding="utf-8"))
+        modules |= closure(*{m for n in ast.walk(tree) if isinstance(n, (ast.Import, ast.ImportFrom))
+                             for m in _resolve(n, CLI) if _file_of(m) is not None})
+        files.add(str(Path(src)))
+    return sorted(set(_files(modules)) | files)

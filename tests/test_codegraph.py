@@ -1,0 +1,99 @@
+"""Every rule's code inputs come from the import graph (pipeline/codegraph.py). Held here against
+the modules each CLI step *really* imports when it runs on the quick run's outputs, and against
+Snakemake itself: editing a module a rule runs makes the dry run list that rule again."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from pipeline import codegraph
+from pipeline.config import merge, read_yaml
+from pipeline.workflow import Workflow, mkdocs_hooks
+from tests.conftest import ROOT, run_snakemake
+
+pytestmark = pytest.mark.slow
+
+RECORD = ("import atexit, json, runpy, sys\n"
+          "atexit.register(lambda: print('MODULES' + json.dumps(sorted(m for m in sys.modules "
+          "if m.startswith('pipeline.'))), file=sys.stderr))\n"
+          "sys.argv = ['pipeline'] + json.loads(sys.argv[1])\n"
+          "runpy.run_module('pipeline', run_name='__main__', alter_sys=True)\n")
+
+
+def imported(args: list[str], cwd) -> set[str]:
+    """The package files `python -m pipeline <args>` imported, read from sys.modules at exit."""
+    proc = subprocess.run([sys.executable, "-c", RECORD, json.dumps(args)], cwd=cwd, capture_output=True,
+                          text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    line = [ln for ln in proc.stderr.splitlines() if ln.startswith("MODULES")][-1]
+    mods = json.loads(line[len("MODULES"):])
+    return {str(codegraph._file_of(m[len("pipeline."):])) for m in mods if codegraph._file_of(m[len("pipeline."):])}
+
+
+@pytest.fixture(scope="module")
+def wf():
+    return Workflow(merge(read_yaml(ROOT / "config.yaml"), read_yaml(ROOT / "config.quick.yaml")))
+
+
+def _steps(wf, run, tmp):
+    deep = wf.train_spec("tanh_gain_5_3") | {"steps": 3}
+    mlp = wf.train_spec("kaiming") | {"steps": 3, "lr_decay_step": 1}
+    demo = json.dumps(wf.cfg["demos"]["linear_stats"])
+    yield "validate", ["validate", "--configfile", str(ROOT / "config.yaml")]
+    yield "train", ["train", "--spec", json.dumps(mlp), "--data", "data/names.txt", "--out", f"{tmp}/t"]
+    yield "train-many", ["train-many", "--specs", json.dumps([deep, deep | {"seed": 1}]), "--data",
+                         "data/names.txt", "--out", f"{tmp}/m1", f"{tmp}/m2"]
+    yield "plot", ["plot", "--run", "results/runs/kaiming", "--out", f"{tmp}/fig"]
+    yield "plot", ["plot", "--run", "results/runs/tanh_gain_5_3", "--out", f"{tmp}/fig2"]
+    yield "plot-part-a", ["plot-part-a", "--runs", *(f"results/runs/{n}" for n in wf.names(part="A")),
+                          "--out", f"{tmp}/pa"]
+    yield "demo", ["demo", "linear_stats", "--spec", demo, "--out", f"{tmp}/d.json"]
+    yield "plot-demo", ["plot-demo", "linear_stats", "--data", f"{tmp}/d.json", "--out", f"{tmp}/pd"]
+    yield "report", ["report", "--metrics", *(f"results/runs/{n}/metrics.json" for n in wf.names(part="A")),
+                     "--json", f"{tmp}/r.json", "--md", f"{tmp}/r.md"]
+    for study in wf.studies():
+        yield "study", ["study", study, "--spec", wf.study_params(study), "--out", f"{tmp}/b",
+                        "--figures", f"{tmp}/bf/{study}"]
+
+
+def test_each_step_imports_only_what_its_rule_lists(quick_run, wf, tmp_path):
+    seen = set()
+    for step, args in _steps(wf, quick_run, tmp_path):
+        missing = imported(args, quick_run) - set(codegraph.code_for(step))
+        assert not missing, f"`python -m pipeline {step}` imported {sorted(missing)}, absent from its code inputs"
+        seen.add(step)
+    assert seen >= {"train", "train-many", "plot", "report", "study", "demo"}
+
+
+def test_lists_are_per_step_not_everything():
+    """A figure edit must not retrain: the plot step's inputs hold no training code, and back."""
+    plot = {os.path.basename(f) for f in codegraph.code_for("plot")}
+    train = {os.path.basename(f) for f in codegraph.code_for("train-many")}
+    assert "plots.py" in plot and "train.py" not in plot and "models.py" not in plot
+    assert {"engine.py", "train.py", "models.py", "layers.py"} <= train and "plots.py" not in train
+    assert "report.py" in {os.path.basename(f) for f in codegraph.code_for("study")}  # the lecture's numbers
+
+
+def test_site_inputs_hold_quoted_sources_and_mkdocs_hooks():
+    site = set(codegraph.code_for("site", *mkdocs_hooks()))
+    assert {str(ROOT / "pipeline" / f) for f in ("models.py", "layers.py", "site_hooks.py")} <= site
+
+
+def test_touching_a_module_a_rule_runs_reruns_that_rule(quick_run, names_path):
+    """report.py holds the lecture's numbers the seed study prints beside ours: editing it must
+    bring the seed study back into the dry run (it did not, when code inputs were typed by hand)."""
+    path = ROOT / "pipeline" / "report.py"
+    st = path.stat()
+    before = run_snakemake(quick_run, names_path, "-n").stdout
+    assert "study_seeds" not in before
+    try:
+        os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 10**12))  # as an editor's save would
+        after = run_snakemake(quick_run, names_path, "-n").stdout
+    finally:
+        os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert "study_seeds" in after, after[-3000:]
