@@ -408,7 +408,7 @@ def test_batchnorm_widget_numbers_match_numpy(tmp_path):
     node = shutil.which("node")
     if node is None:
         pytest.fail("node is not installed: the widget test runs its script in Node.js "
-                    "(Debian package nodejs; .ci/run installs it)", pytrace=False)
+                    "(Debian package nodejs; scripts/test.sh installs it)", pytrace=False)
     js = re.search(r"<script>(.*)</script>", DEMO.read_text(), re.S).group(1)
     (tmp_path / "demo.js").write_text(js)
     out = subprocess.run([node, str(ROOT / "tests" / "js" / "bn_fakedom.js"), str(tmp_path / "demo.js")],

@@ -3,7 +3,7 @@ munged, MariaDB + slurmdbd for sacct, slurmctld, slurmd) runs part of the quick 
 `snakemake --profile profiles/slurm`; every job must show up in sacct and the results must equal
 the local run of the same config (the session's quick_run).
 
-Needs root and Debian's slurm-wlm, slurmdbd, munge and mariadb-server (.ci/run installs them; as
+Needs root and Debian's slurm-wlm, slurmdbd, munge and mariadb-server (scripts/test.sh installs them; as
 root with apt-get this test installs them itself). Without them it fails, saying what is missing:
 a Slurm test that skips itself would prove nothing.
 """
