@@ -1,14 +1,14 @@
 # Reproduce the makemore lecture on activations, gradients and BatchNorm.
 #   snakemake -j4                       every experiment, figure, table and the site
 #   snakemake -j4 --configfile config.yaml config.quick.yaml   the same DAG, tiny runs
-# Wiring only: the logic lives in the `pipeline` package (pipeline/workflow.py for the
+# Wiring only: the logic lives in the `pipeline` package (pipeline/workflow/plan.py for the
 # helpers used here). config.yaml is validated when this file loads.
 
 import os
 import sys
 
-from pipeline.codegraph import code_for  # each rule's code inputs, from the import graph of its step
-from pipeline.workflow import Workflow, RUN_FILES, mkdocs_hooks
+from pipeline.workflow.codegraph import code_for  # each rule's code inputs, from the import graph of its step
+from pipeline.workflow.plan import Workflow, RUN_FILES, mkdocs_hooks
 
 configfile: "config.yaml"
 
@@ -84,7 +84,7 @@ rule train:  # the simple loop, one job per experiment (runtime.engine: simple)
 
 
 # the batched engine (runtime.engine: batched): one job per stack of experiments that share an
-# architecture and step count (pipeline/groups.py); it writes the same run directories
+# architecture and step count (pipeline/training/groups.py); it writes the same run directories
 for _job in WF.train_jobs():
 
     rule:
@@ -243,7 +243,7 @@ rule report:
 
 # ---- beyond the lecture: studies over many runs (config.yaml `beyond:`) ----------------------
 # Each reads the run directories of its experiments and writes results/beyond/<study>.json
-# (what the site renders) and figures/<study>/. pipeline/studies.py expands seeds and sweeps.
+# (what the site renders) and figures/<study>/. pipeline/config/expand.py expands seeds and sweeps.
 
 
 rule beyond:
@@ -280,10 +280,10 @@ for _study in WF.studies():
             "--threads {threads} > {log} 2>&1"
 
 
-# ---- the teaching site (pipeline/site.py): pages from the outputs, then MkDocs, last ----------
-# The pages and notebooks go to docs/generated/ of the working directory; pipeline/site_hooks.py
+# ---- the teaching site (pipeline/site/__init__.py): pages from the outputs, then MkDocs, last ----------
+# The pages and notebooks go to docs/generated/ of the working directory; pipeline/site/hooks.py
 # mounts them, and figures/, into the site. `mkdocs build --strict` alone re-renders from them.
-from pipeline.workflow import REPO, alternatives, notebooks, site_digest, site_page_inputs, site_sources
+from pipeline.workflow.plan import REPO, alternatives, notebooks, site_digest, site_page_inputs, site_sources
 
 
 rule site_pages:

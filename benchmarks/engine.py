@@ -28,8 +28,8 @@ sys.path.insert(0, str(ROOT))
 
 from pipeline.config import load  # noqa: E402
 from pipeline.data import load_dataset  # noqa: E402
-from pipeline.engine import train_group  # noqa: E402
-from pipeline.train import train  # noqa: E402
+from pipeline.training.engine import train_group  # noqa: E402
+from pipeline.training.loop import train  # noqa: E402
 
 
 def reset_peak() -> None:

@@ -36,9 +36,9 @@ def main(argv: list[str] | None = None) -> int:
 
     from pipeline.config import load
     from pipeline.data import load_dataset
-    from pipeline.extras import load_trained
-    from pipeline.fold import check_and_time
-    from pipeline.models import build_model
+    from pipeline.nn.fold import check_and_time
+    from pipeline.nn.models import build_model
+    from pipeline.studies.runners import load_trained
 
     torch.set_num_threads(a.threads)
     data = load_dataset(a.data)

@@ -4,7 +4,7 @@
 
 A full run of the default config takes hours with the simple loop, so this measures instead:
 for every training job the Snakefile would run with `runtime.engine: batched` (the groups of
-pipeline/groups.py), the engine's seconds per step on a short run of that exact stack, and the
+pipeline/training/groups.py), the engine's seconds per step on a short run of that exact stack, and the
 simple loop's seconds per step on one model of the same kind; both are scaled to the full step
 counts. Jobs are then packed onto `--cores` cores (longest first, one thread per job, as
 `snakemake -j<cores>` does) to give a wall time for each engine. It is an estimate: it leaves
@@ -28,9 +28,9 @@ sys.path.insert(0, str(ROOT))
 
 from pipeline.config import load  # noqa: E402
 from pipeline.data import load_dataset  # noqa: E402
-from pipeline.engine import train_group  # noqa: E402
-from pipeline.groups import job_groups  # noqa: E402
-from pipeline.train import train  # noqa: E402
+from pipeline.training.engine import train_group  # noqa: E402
+from pipeline.training.groups import job_groups  # noqa: E402
+from pipeline.training.loop import train  # noqa: E402
 
 
 def wall(durations: list[float], cores: int) -> float:

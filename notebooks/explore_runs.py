@@ -27,8 +27,8 @@ import numpy as np
 import torch
 from IPython.display import Markdown, display
 
-from pipeline.models import build_model, set_buffers
-from pipeline.train import sample
+from pipeline.nn.models import build_model, set_buffers
+from pipeline.training.loop import sample
 
 RUNS = Path("results/runs")
 runs = {p.name: json.loads((p / "metrics.json").read_text()) for p in sorted(RUNS.iterdir())

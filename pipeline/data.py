@@ -15,8 +15,8 @@ from pathlib import Path
 
 import torch
 
-from .errors import DataError  # noqa: F401  (re-exported)
-from .io import atomic_path
+from pipeline.errors import DataError  # noqa: F401  (re-exported)
+from pipeline.io import atomic_path
 
 CANONICAL_URL = "https://raw.githubusercontent.com/karpathy/makemore/master/names.txt"
 CANONICAL_SHA256 = "0a30b5557f192f32ab962680889aac5f6fda0f4cecf40a6d0b5694f58ea8cc4d"

@@ -1,4 +1,4 @@
-"""Every rule's code inputs come from the import graph (pipeline/codegraph.py). Held here against
+"""Every rule's code inputs come from the import graph (pipeline/workflow/codegraph.py). Held here against
 the modules each CLI step *really* imports when it runs on the quick run's outputs, and against
 Snakemake itself: editing a module a rule runs makes the dry run list that rule again."""
 
@@ -11,9 +11,9 @@ import sys
 
 import pytest
 
-from pipeline import codegraph
 from pipeline.config import merge, read_yaml
-from pipeline.workflow import Workflow, mkdocs_hooks
+from pipeline.workflow import codegraph
+from pipeline.workflow.plan import Workflow, mkdocs_hooks
 from tests.conftest import ROOT, run_snakemake
 
 pytestmark = pytest.mark.slow

@@ -89,7 +89,7 @@ def test_wildcard_patterns_match_the_names_and_nothing_else(config):
     """The Snakefile's wildcard_constraints: a dot in a name is a dot, not any character."""
     import re
 
-    from pipeline.workflow import Workflow
+    from pipeline.workflow.plan import Workflow
     wf = Workflow(read_yaml(ROOT / "config.yaml"))
     for pattern, names in ((wf.name_pattern(), wf.names()), (wf.demo_pattern(), wf.demos()),
                            (wf.name_pattern("deep"), wf.names("deep"))):

@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 import torch
 
-from pipeline.engine import group_specs, train_many
-from pipeline.train import train
+from pipeline.training.engine import group_specs, train_many
+from pipeline.training.loop import train
 
 STEPS_A = 400   # crosses the lr decay (set at 300 below)
 STEPS_B = 120
@@ -125,7 +125,7 @@ def test_divergence_recorded_like_simple_loop(config, dataset, tmp_path):
 
 
 def test_stop_on_divergence_raises_after_the_others(config, dataset, tmp_path):
-    from pipeline.train import DivergenceError
+    from pipeline.training.loop import DivergenceError
     bad = _short(config["resolved"]["linear_gain_3"], 60, lr=50.0, on_divergence="stop", name="blowup")
     good = _short(config["resolved"]["linear_gain_1"], 60)
     with pytest.raises(DivergenceError, match="blowup"):
@@ -135,8 +135,8 @@ def test_stop_on_divergence_raises_after_the_others(config, dataset, tmp_path):
 
 
 def test_metrics_name_the_engine_that_made_them(config, dataset, tmp_path):
-    from pipeline.engine import train_many
-    from pipeline.train import train
+    from pipeline.training.engine import train_many
+    from pipeline.training.loop import train
     spec = dict(config["resolved"]["kaiming"], steps=3, lr_decay_step=1)
     assert train(spec, dataset, tmp_path / "s")["engine"] == "simple"
     assert train_many([spec], dataset, [tmp_path / "b"])[0]["engine"] == "batched"

@@ -22,9 +22,9 @@ from pathlib import Path
 import pytest
 import torch
 
-from pipeline import engine
-from pipeline import train as trainmod
-from pipeline.engine import train_many
+from pipeline.training import engine
+from pipeline.training import loop as trainmod
+from pipeline.training.engine import train_many
 from tests.conftest import ROOT
 from tests.test_resume import assert_same_run, spec_of
 

@@ -12,12 +12,13 @@ import pytest
 import torch
 import yaml
 
-from pipeline import diagnostics as dg
-from pipeline import stats, studies
+from pipeline.analysis import diagnostics as dg
+from pipeline.analysis import stats
 from pipeline.config import ConfigError, load, validate
-from pipeline.extras import sensitivity
-from pipeline.layers import ELU, BatchNorm1d, LayerNorm, LeakyReLU, Linear, ReLU, Sigmoid
-from pipeline.models import ACTIVATIONS, GAIN_NAMES, DeepMLP, build_model, loss_fn, recommended_gain
+from pipeline.config import expand as studies
+from pipeline.nn.layers import ELU, BatchNorm1d, LayerNorm, LeakyReLU, Linear, ReLU, Sigmoid
+from pipeline.nn.models import ACTIVATIONS, GAIN_NAMES, DeepMLP, build_model, loss_fn, recommended_gain
+from pipeline.studies.runners import sensitivity
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -125,7 +126,7 @@ def _trained_bn_deep(config, steps: int = 30) -> DeepMLP:
 
 
 def test_fold_deep_equals_eval_mode_logits(config):
-    from pipeline.fold import FoldedDeep, fold
+    from pipeline.nn.fold import FoldedDeep, fold
     model = _trained_bn_deep(config)
     X = torch.randint(0, 27, (500, 3), generator=torch.Generator().manual_seed(1))
     model.eval()
@@ -142,7 +143,7 @@ def test_fold_deep_equals_eval_mode_logits(config):
 
 @pytest.mark.parametrize("eval_stats", ["calibrated", "running"])
 def test_fold_mlp_equals_eval_mode_logits(config, eval_stats):
-    from pipeline.fold import fold
+    from pipeline.nn.fold import fold
     spec = copy.deepcopy(config["resolved"]["batchnorm"])
     spec["batchnorm"]["eval_stats"] = eval_stats
     g = torch.Generator().manual_seed(3)
@@ -159,7 +160,7 @@ def test_fold_mlp_equals_eval_mode_logits(config, eval_stats):
 
 
 def test_check_and_time_reports_equivalence(config):
-    from pipeline.fold import check_and_time
+    from pipeline.nn.fold import check_and_time
     model = _trained_bn_deep(config, steps=5)
     X = torch.randint(0, 27, (256, 3), generator=torch.Generator().manual_seed(2))
     r = check_and_time(model, X, repeats=2, batch_sizes=(1, None))
@@ -292,7 +293,7 @@ def test_expansion_errors_name_the_key():
 
 
 def test_generated_experiments_get_no_per_run_figures(config):
-    from pipeline.workflow import Workflow
+    from pipeline.workflow.plan import Workflow
     wf = Workflow(raw_config())
     figs = wf.all_figures()
     assert not any("/gain_plain." in f or ".seed1/" in f for f in figs)
@@ -443,7 +444,7 @@ def _fake_run(root: Path, name: str, *, seed: int, val, train=None, activation: 
 
 
 def test_seed_study_says_which_differences_exceed_noise(tmp_path):
-    from pipeline.extras import seed_study
+    from pipeline.studies.runners import seed_study
     runs = tmp_path / "runs"
     groups = {"a": [], "b": [], "c": []}
     rng = np.random.default_rng(0)
@@ -466,7 +467,7 @@ def test_seed_study_says_which_differences_exceed_noise(tmp_path):
 
 
 def test_gain_sweep_records_divergence_instead_of_crashing(tmp_path):
-    from pipeline.extras import gain_sweep
+    from pipeline.studies.runners import gain_sweep
     runs = tmp_path / "runs"
     members = []
     for gain, val, sat in ((0.5, 2.5, 0.5), (1.0, 2.2, 0.5), (2.0, 2.23, 0.99), (4.0, None, 0.99)):
@@ -493,7 +494,7 @@ def test_seed_study_params_keep_the_lecture_order():
     import json
 
     from pipeline.config import read_yaml
-    from pipeline.workflow import Workflow
+    from pipeline.workflow.plan import Workflow
     wf = Workflow(read_yaml(ROOT / "config.yaml"))
     groups = list(json.loads(wf.study_params("seeds"))["groups"])
     assert groups == ["bad_init", "scaled_logits", "fixed_tanh", "kaiming", "batchnorm", "batchnorm_running"]

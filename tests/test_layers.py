@@ -4,7 +4,7 @@ import pytest
 import torch
 import torch.nn as nn
 
-from pipeline.layers import BatchNorm1d, Linear, Sequential, Tanh
+from pipeline.nn.layers import BatchNorm1d, Linear, Sequential, Tanh
 
 
 def _close(a, b, tol=1e-5):

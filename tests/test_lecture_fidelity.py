@@ -9,9 +9,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from pipeline import diagnostics as dg
-from pipeline.engine import train_many
-from pipeline.train import train
+from pipeline.analysis import diagnostics as dg
+from pipeline.training.engine import train_many
+from pipeline.training.loop import train
 from tests.lecture_reference import lecture_deep_run
 
 STEPS = 41

@@ -5,8 +5,8 @@ import math
 import pytest
 import torch
 
-from pipeline.models import build_model, loss_fn
-from pipeline.train import train
+from pipeline.nn.models import build_model, loss_fn
+from pipeline.training.loop import train
 
 EXPECTED = math.log(27)  # -ln(1/27) = 3.2958
 
@@ -43,7 +43,7 @@ def test_scaled_variants_start_near_uniform(config, dataset, name):
 
 
 def test_fixed_tanh_is_less_saturated_than_scaled_logits(config, dataset):
-    from pipeline.diagnostics import dead_neurons, percent_saturated
+    from pipeline.analysis.diagnostics import dead_neurons, percent_saturated
     out = {}
     for name in ("scaled_logits", "fixed_tanh"):
         model, g = _model(config["resolved"][name], dataset)
@@ -83,7 +83,7 @@ def test_different_seed_different_numbers(config, dataset, tmp_path):
     ("tanh_gain_5_3", [True] * 5 + [False]),      # last layer is the last Linear: it gets x 0.1 instead
 ])
 def test_which_linear_weights_carry_the_gain(config, dataset, name, gained):
-    from pipeline.layers import BatchNorm1d, Linear
+    from pipeline.nn.layers import BatchNorm1d, Linear
     spec = config["resolved"][name]
     m1, _ = _model(dict(spec, gain=1.0), dataset)  # same generator, same draws: only the scale differs
     m3, _ = _model(dict(spec, gain=3.0), dataset)

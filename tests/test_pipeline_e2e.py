@@ -8,7 +8,7 @@ import pytest
 from PIL import Image
 
 from pipeline.config import merge, read_yaml
-from pipeline.workflow import RUN_FILES, Workflow
+from pipeline.workflow.plan import RUN_FILES, Workflow
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.slow

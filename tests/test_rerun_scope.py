@@ -77,7 +77,7 @@ def test_batched_engine_edit_touches_one_stack_only():
     """With runtime.engine: batched, a job's params are its stack's specs: editing one experiment
     changes the params of the one job that trains it, and of no other job."""
     from pipeline.config import read_yaml
-    from pipeline.workflow import Workflow
+    from pipeline.workflow.plan import Workflow
 
     base = read_yaml(ROOT / "config.yaml")
     before = Workflow(base)

@@ -20,9 +20,9 @@ import numpy as np
 import pytest
 import torch
 
-from pipeline import train as trainmod
 from pipeline.config import load
-from pipeline.workflow import PRESENTATION_KEYS
+from pipeline.training import loop as trainmod
+from pipeline.workflow.plan import PRESENTATION_KEYS
 from tests.conftest import ROOT, default_signals
 
 RUN_INFO = {"train_seconds", "ms_per_step", "wall_seconds", "resumed_from_step"}  # how, not what

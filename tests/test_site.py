@@ -60,7 +60,7 @@ def test_pipeline_builds_every_page(quick_run):
         assert (site / p).is_file(), p
     # the init recipe is quoted from the package source, not retyped
     kaiming = (site / "part-a" / "kaiming.html").read_text()
-    assert "kaiming_scale" in kaiming and "pipeline/models.py" in kaiming
+    assert "kaiming_scale" in kaiming and "pipeline/nn/models.py" in kaiming
 
 
 def test_mkdocs_strict_has_no_warnings(quick_run, tmp_path):
@@ -76,7 +76,7 @@ def test_mkdocs_strict_has_no_warnings(quick_run, tmp_path):
 def test_plain_mkdocs_build_strict_in_a_checkout(quick_run, tmp_path):
     """What a user types after `snakemake`: `mkdocs build --strict` in the repository itself."""
     repo = tmp_path / "repo"
-    for f in ("mkdocs.yml", "CITATION.cff", "pipeline/site_hooks.py"):
+    for f in ("mkdocs.yml", "CITATION.cff", "pipeline/site/hooks.py"):
         (repo / f).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(ROOT / f, repo / f)
     shutil.copytree(ROOT / "docs", repo / "docs", ignore=shutil.ignore_patterns("generated"))

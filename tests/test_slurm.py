@@ -122,8 +122,8 @@ def test_slurm_runs_the_dag_like_a_local_run(slurm, quick_run, names_path, confi
     ran = {j[3].split("_wildcards_")[0].removeprefix("rule_") for j in jobs}  # the plugin's rule_<name>...
     assert {"report", "plot_part_a", "plot_mlp", "plot_deep", "demo", "plot_demo"} <= ran, ran
     assert any(r.startswith("train") for r in ran), ran
-    # Slurm got what the Snakefile declares (pipeline/resources.py): memory and time limit
-    from pipeline import resources
+    # Slurm got what the Snakefile declares (pipeline/workflow/resources.py): memory and time limit
+    from pipeline.workflow import resources
     ask = resources.rule("report")
     report = next(j for j in jobs if j[3] == "rule_report")
     limit = f"{ask['runtime'] // 60:02d}:{ask['runtime'] % 60:02d}:00"

@@ -7,7 +7,7 @@ It reads the `benchmark:` files (DIR/results/benchmarks/<rule>/<job>.tsv: `s` wa
 `max_rss` MB) and the training runs' metrics.json (ms_per_step, steps, kind), and prints the
 maxima per rule, and the cost of one model-step per model kind, for a job that trains one model
 (`one`: the simple loop, or a stack of one) and for a batched stack (`stack`).
-pipeline/resources.py holds the numbers it printed last.
+pipeline/workflow/resources.py holds the numbers it printed last.
 """
 
 from __future__ import annotations

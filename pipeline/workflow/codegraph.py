@@ -5,7 +5,7 @@ Snakemake reruns a job when one of its inputs changes, but it does not see the p
 `python -m pipeline <step>` command imports. Each rule therefore takes as inputs the files of
 its step, found here by reading the code, never by a hand-typed list (hand lists drift):
 
-- the CLI (`__main__.py`) maps each step to a handler function (`add_parser("step")` followed by
+- the CLI (`cli.py`, run by `__main__.py`) maps each step to a handler function (`add_parser("step")` followed by
   `set_defaults(func=handler)`); the imports inside that handler, and those at the top of the
   CLI module and in `main()`, are where the step starts;
 - from there every `import` of a package module is followed, at any depth and also inside
@@ -22,9 +22,10 @@ import ast
 import functools
 from pathlib import Path
 
-PACKAGE = Path(__file__).resolve().parent
+PACKAGE = Path(__file__).resolve().parents[1]
 NAME = PACKAGE.name
-CLI = "__main__"
+CLI = "cli"
+ENTRY = "__main__"  # `python -m pipeline` runs it; it only calls cli.main
 
 
 def _file_of(module: str) -> Path | None:
@@ -128,7 +129,7 @@ def step_modules(step: str) -> set[str]:
         raise KeyError(f"no CLI step {step!r}; known: {', '.join(sorted(handlers))}")
     tree = _tree(CLI)
     funcs = {n.name: n for n in tree.body if isinstance(n, ast.FunctionDef)}
-    start = {CLI}
+    start = {CLI, ENTRY}
     for name in (handlers[step], "main"):
         start |= _imports_in(funcs[name], CLI)
         # handlers may call helpers of the CLI module (e.g. _spec): follow them one level

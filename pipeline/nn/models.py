@@ -16,7 +16,7 @@ import math
 import torch
 import torch.nn.functional as F
 
-from .layers import (
+from pipeline.nn.layers import (
     ELU,
     Activation,
     BatchNorm1d,

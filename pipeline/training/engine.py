@@ -43,11 +43,11 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .data import Dataset, load_dataset
-from .groups import group_key, group_specs
-from .layers import Activation, BatchNorm1d, LayerNorm, Linear
-from .models import MLP, DeepMLP, build_model
-from .train import first_nonfinite, lr_at
+from pipeline.data import Dataset, load_dataset
+from pipeline.nn.layers import Activation, BatchNorm1d, LayerNorm, Linear
+from pipeline.nn.models import MLP, DeepMLP, build_model
+from pipeline.training.groups import group_key, group_specs
+from pipeline.training.loop import first_nonfinite, lr_at
 
 CHUNK = 1000  # steps of minibatch indices drawn (and divergence checked) at a time
 
@@ -326,7 +326,7 @@ def train_group(specs: list[dict], data: Dataset, *, log=None, checkpoint_every:
     With `checkpoint_every` and `state_path`, the stack saves a resumable state there every
     `checkpoint_every` steps and resumes from it if it belongs to these specs and this data
     (the caller removes it once the run directories are written)."""
-    from .train import load_state, resume_key, save_state
+    from pipeline.training.loop import load_state, resume_key, save_state
     assert len({group_key(s) for s in specs}) == 1, "train_group needs specs with one group_key"
     log = log or sys.stderr
     Xtr, Ytr = data.splits["train"]
@@ -448,7 +448,7 @@ def train_many(specs: list[dict], data: Dataset | str | Path, out_dirs: list[str
     checkpoint_every > 0: each stack saves a resumable state every so many steps, in its first
     model's run directory (see the module docstring); with deep="simple" each deep net does, as
     train.train does. A rerun of the same call resumes and ends with exactly the same numbers."""
-    from .train import DivergenceError, drop_state, finish_run, train
+    from pipeline.training.loop import DivergenceError, drop_state, finish_run, train
     torch.set_num_threads(threads)
     if len(specs) != len(out_dirs):
         raise ValueError(f"train_many: {len(specs)} specs but {len(out_dirs)} out_dirs")

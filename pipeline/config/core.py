@@ -20,7 +20,7 @@ from typing import Any
 import jsonschema
 import yaml
 
-from .errors import ConfigError  # noqa: F401  (re-exported)
+from pipeline.errors import ConfigError  # noqa: F401  (re-exported)
 
 SCHEMA_PATH = Path(__file__).with_name("schema.yaml")
 PRESENTATION_KEYS = ("title", "summary")  # text only: editing it never retrains
@@ -246,7 +246,7 @@ def validate(cfg: dict, source: str = "config") -> dict:
     _check_names(cfg["experiments"], source)
     for kind, schema in kinds.items():  # defaults: known keys, right types; nothing required
         _check(cfg["defaults"][kind], dict(schema, required=[]), root, ("defaults", kind), source)
-    from . import studies
+    from pipeline.config import expand as studies
     cfg = dict(cfg)
     cfg["experiments"], cfg["expanded"] = studies.expand(cfg, ConfigError, source)
     resolved = {}
@@ -255,7 +255,7 @@ def validate(cfg: dict, source: str = "config") -> dict:
         _check(spec, kinds[spec["kind"]], root, ("experiments", name), source)
         where = f"{source}: experiments.{name}"
         if spec["gain"] == "recommended":  # torch.nn.init.calculate_gain (imports torch: only when asked)
-            from .models import recommended_gain
+            from pipeline.nn.models import recommended_gain
             spec["gain"] = recommended_gain(spec.get("activation", "tanh"))
         spec["gain"] = parse_gain(spec["gain"], f"{where}.gain")
         decay = spec["lr_decay_step"]

@@ -4,18 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .io import read_json, write_json, write_text
-
-# The lecture's own loss log (train, val), labelled as the lecture's wherever shown.
-LECTURE = {
-    "bad_init": {"train": 2.1245, "val": 2.1682},
-    "scaled_logits": {"train": 2.07, "val": 2.13},
-    "fixed_tanh": {"train": 2.0356, "val": 2.1027},
-    "kaiming": {"train": 2.0377, "val": 2.1070},
-    "batchnorm": {"train": 2.0668, "val": 2.1048},
-    "batchnorm_running": {"train": 2.0674, "val": 2.1057},
-}
-LECTURE_INITIAL_LOSS = {"bad_init": 27.8817}  # printed at step 0 in the lecture
+from pipeline.analysis.lecture import LECTURE
+from pipeline.io import read_json, write_json, write_text
 
 
 def _fmt(v, digits: int = 4) -> str:

@@ -17,8 +17,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from . import diagnostics as dg  # noqa: E402
-from .io import atomic_path, read_json, write_json  # noqa: E402
+from pipeline.analysis import diagnostics as dg  # noqa: E402
+from pipeline.io import atomic_path, read_json, write_json  # noqa: E402
 
 DPI = 150
 plt.rcParams.update({
@@ -340,7 +340,7 @@ def render_demo(name: str, data_path: str | Path, out_dir: str | Path) -> None:
         raise ValueError(f"unknown demo {name!r}; known: {', '.join(DEMO_FIGURES)}")
 
 
-# ---- beyond the lecture (pipeline/extras.py computes the numbers) ----------------------------
+# ---- beyond the lecture (pipeline/studies/runners.py computes the numbers) ----------------------------
 
 # the figures each study writes, under figures/<study dir>/: the Snakefile asks for exactly these
 BEYOND_FIGURES = {"seeds": ["loss_spread"], "gain_sweep": ["val_loss_vs_gain", "saturation_vs_gain"],

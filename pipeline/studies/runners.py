@@ -2,7 +2,7 @@
 
 Every function has the shape f(spec, runs_root, ..., out_json, fig_dir): `spec` is the
 study's section of config.yaml (with the generated experiment names filled in by
-pipeline/workflow.py), runs_root the directory of run directories (results/runs).
+pipeline/workflow/plan.py), runs_root the directory of run directories (results/runs).
 The JSON files are what the site renders; no number is typed by hand.
 """
 
@@ -15,10 +15,10 @@ from pathlib import Path
 
 import numpy as np
 
-from . import diagnostics as dg
-from . import stats
-from .io import read_json, write_json, write_text
-from .report import LECTURE
+from pipeline.analysis import diagnostics as dg
+from pipeline.analysis import stats
+from pipeline.analysis.lecture import LECTURE
+from pipeline.io import read_json, write_json, write_text
 
 SPLITS = ("train", "val", "test")
 
@@ -76,7 +76,7 @@ def seed_study(spec: dict, runs: str | Path, out_json: str | Path, out_md: str |
            "rows": rows, "pairs": pairs, "text": text}
     write_json(out_json, _finite_json(out))
     write_text(out_md, seed_markdown(out))
-    from .plots import fig_seed_spread, save
+    from pipeline.plots import fig_seed_spread, save
     fig, legend = fig_seed_spread(rows, spec["title"])
     save(fig, fig_dir, "loss_spread", legend)
     return out
@@ -188,7 +188,7 @@ def gain_sweep(spec: dict, runs: str | Path, out_json: str | Path, fig_dir: str 
                                 "sensitivity": sens}
     out["text"] = sweep_text(out)
     write_json(out_json, _finite_json(out))
-    from .plots import fig_gain_sweep, save
+    from pipeline.plots import fig_gain_sweep, save
     for what in ("val_loss", "saturation"):
         fig, legend = fig_gain_sweep(out, what)
         save(fig, fig_dir, f"{what}_vs_gain", legend)
@@ -248,7 +248,7 @@ def compare(spec: dict, runs: str | Path, out_json: str | Path, fig_dir: str | P
                      "mean_log10_update_ratio_last_100": ud_last, "figures": f"figures/{name}/"})
     out = {"title": spec["title"], "rows": rows}
     write_json(out_json, _finite_json(out))
-    from .plots import fig_compare, save
+    from pipeline.plots import fig_compare, save
     fig, legend = fig_compare(rows, spec["title"])
     save(fig, fig_dir, "summary", legend)
     return out
@@ -260,7 +260,7 @@ def load_trained(run_dir: str | Path, data):
     """(spec, model) with the run's trained parameters and buffers."""
     import torch
 
-    from .models import build_model, set_buffers
+    from pipeline.nn.models import build_model, set_buffers
     ck = torch.load(Path(run_dir) / "checkpoint.pt", weights_only=False)
     spec = ck["spec"]
     model = build_model(spec, len(data.vocab), data.block_size, torch.Generator().manual_seed(spec["seed"]))
@@ -277,7 +277,7 @@ def _bn_val_loss(model, h_va, Yva, mean, std) -> float:
     """Val loss of a Part A BatchNorm net whose BatchNorm uses the given mean and std."""
     import torch
 
-    from .models import loss_fn
+    from pipeline.nn.models import loss_fn
     hp = model.bngain * (h_va - mean) / std + model.bnbias
     return loss_fn(torch.tanh(hp) @ model.W2 + model.b2, Yva).item()
 
@@ -299,7 +299,7 @@ def momentum_study(spec: dict, runs: str | Path, data_path: str | Path, out_json
     """
     import torch
 
-    from .data import load_dataset
+    from pipeline.data import load_dataset
     runs = Path(runs)
     data = None
     rows, traces = [], {}
@@ -365,7 +365,7 @@ def momentum_study(spec: dict, runs: str | Path, data_path: str | Path, out_json
            "deviation_units": "mean over neurons of |running - calibrated| / calibrated std (mean), "
                               "and of |running std / calibrated std - 1| (std)"}
     write_json(out_json, _finite_json(out))
-    from .plots import fig_momentum, save
+    from pipeline.plots import fig_momentum, save
     fig, legend = fig_momentum(out)
     save(fig, fig_dir, "running_swing", legend)
     return out
@@ -388,8 +388,8 @@ def zero_init_study(spec: dict, runs: str | Path, data_path: str | Path, out_jso
     """E01: which gradients are exactly zero at the first step, and which parameters ever moved."""
     import torch
 
-    from .data import load_dataset
-    from .models import build_model, loss_fn
+    from pipeline.data import load_dataset
+    from pipeline.nn.models import build_model, loss_fn
     runs = Path(runs)
     rows = []
     data = None
@@ -434,7 +434,7 @@ def zero_init_study(spec: dict, runs: str | Path, data_path: str | Path, out_jso
                 "directly sees a non-zero gradient, and it can only learn the average next character.")
     out = {"title": spec["title"], "unigram_val_loss": uni, "rows": rows, "text": text}
     write_json(out_json, _finite_json(out))
-    from .plots import fig_zero_init, save
+    from pipeline.plots import fig_zero_init, save
     fig, legend = fig_zero_init(rows, spec["title"])
     save(fig, fig_dir, "gradients", legend)
     return out
@@ -444,8 +444,8 @@ def fold_study(spec: dict, runs: str | Path, data_path: str | Path, out_json: st
     """E02: fold each listed run's BatchNorm into its Linear; check the logits and time inference."""
     import torch
 
-    from .data import load_dataset
-    from .fold import check_and_time
+    from pipeline.data import load_dataset
+    from pipeline.nn.fold import check_and_time
     torch.set_num_threads(threads)
     runs = Path(runs)
     rows, data = [], None

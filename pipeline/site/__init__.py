@@ -4,7 +4,7 @@ Nothing here trains or plots. `write_pages` reads what the pipeline wrote (run
 directories, figure legend JSON, demo JSON, Snakemake benchmark files) and the resolved
 config, and writes markdown under docs/generated/content/:
 
-  pages/      whole pages, mounted at the site root by pipeline/site_hooks.py
+  pages/      whole pages, mounted at the site root by pipeline/site/hooks.py
   include/    fragments that the hand-written pages in docs/ pull in with `--8<--`
   nav.yml     the navigation, in config order (lecture order), so new experiments
               appear without editing mkdocs.yml
@@ -35,14 +35,12 @@ from pathlib import Path
 
 import yaml
 
-from .io import read_json, write_text
+from pipeline.io import read_json, write_text
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 SITE_ROOT_ENV = "MAKEMORE_SITE_ROOT"  # where docs/generated and figures/ live (the Snakemake workdir)
 GENERATED = Path("docs/generated")
 CONTENT = GENERATED / "content"
-LECTURE_STEPS = 200_000  # the lecture's Part A training length, to flag shortened runs
-LECTURE_URL = "https://www.youtube.com/watch?v=P6sfmUTpUmc"
 PART_TITLES = {"A": "Part A: the MLP and its fixes", "B": "Part B: deep-network diagnostics",
                "E": "Beyond the lecture"}
 
@@ -275,20 +273,21 @@ def source_of(path: Path, qualname: str) -> tuple[str, int, int]:
     return textwrap.dedent(text), start, node.end_lineno
 
 
-QUOTES_SOURCE_OF = ("models", "layers")  # pages quote their code: editing them regenerates the pages
+QUOTES_SOURCE_OF = ("nn.models", "nn.layers")  # pages quote their code: editing them regenerates the pages
 
 
 def code_block(module: str, qualname: str, highlight: list[str] = ()) -> str:
     """A fenced block of pipeline/<module>.py's `qualname`, lines matching `highlight` marked."""
     assert module in QUOTES_SOURCE_OF, f"add {module!r} to QUOTES_SOURCE_OF (the site rule's code inputs)"
-    path = REPO / "pipeline" / f"{module}.py"
+    rel = "pipeline/" + module.replace(".", "/") + ".py"
+    path = REPO / rel
     try:
         text, a, b = source_of(path, qualname)
     except (StopIteration, FileNotFoundError, SyntaxError):
-        return f"*(`{qualname}` is no longer in `pipeline/{module}.py`.)*\n"
+        return f"*(`{qualname}` is no longer in `{rel}`.)*\n"
     hl = [str(i + 1) for i, line in enumerate(text.splitlines())
           if any(re.search(p, line) for p in highlight)]
-    opts = f'title="pipeline/{module}.py, {qualname} (lines {a}–{b})" linenums="{a}"'
+    opts = f'title="{rel}, {qualname} (lines {a}–{b})" linenums="{a}"'
     if hl:
         opts += f' hl_lines="{" ".join(hl)}"'
     return f"``` {{ .python {opts} }}\n{text}\n```\n"
@@ -354,7 +353,7 @@ def figure_html(o: Outputs, page: str, group: str, figure: str) -> str:
 # ---- Part A ------------------------------------------------------------------------------
 
 def home_results(o: Outputs, page: str = "index.md") -> str:
-    from .report import LECTURE, LECTURE_INITIAL_LOSS
+    from pipeline.analysis.lecture import LECTURE, LECTURE_INITIAL_LOSS, LECTURE_STEPS
     names = o.parts().get("A", [])
     if not names:
         return "*No Part A experiment in the config.*\n"
@@ -384,7 +383,7 @@ def home_results(o: Outputs, page: str = "index.md") -> str:
 
 
 def part_a_numbers(o: Outputs, name: str) -> str:
-    from .report import LECTURE, LECTURE_INITIAL_LOSS
+    from pipeline.analysis.lecture import LECTURE, LECTURE_INITIAL_LOSS, LECTURE_STEPS
     m, lec = o.metrics[name], LECTURE.get(name, {})
     init = m.get("init") or {}
     rows = [
@@ -452,13 +451,13 @@ def part_a_page(o: Outputs, name: str, names: list[str]) -> str:
     out.append("The code that reads the recipe, taken from the package when this page was built "
                "(highlighted: the lines the change acts on):\n")
     if str(spec.get("init", {}).get("W1")) == "kaiming" and ("init.W1" in changed or not prev):
-        out.append(code_block("models", "kaiming_scale"))
-    out.append(code_block("models", "MLP.__init__", pats))
+        out.append(code_block("nn.models", "kaiming_scale"))
+    out.append(code_block("nn.models", "MLP.__init__", pats))
     if spec.get("batchnorm") and (not prev_spec or not prev_spec.get("batchnorm")):
-        out.append(code_block("models", "MLP.__call__", [r"bnmeani", r"bnstdi", r"bngain", r"running"]))
-        out.append(code_block("models", "MLP.calibrate"))
+        out.append(code_block("nn.models", "MLP.__call__", [r"bnmeani", r"bnstdi", r"bngain", r"running"]))
+        out.append(code_block("nn.models", "MLP.calibrate"))
     elif any(k.startswith("batchnorm.") for k in changed):
-        out.append(code_block("models", "MLP.eval_stats", [r"running", r"bnmean\b"]))
+        out.append(code_block("nn.models", "MLP.eval_stats", [r"running", r"bnmean\b"]))
 
     out += o.note(name, "## Why\n")
 
@@ -597,7 +596,7 @@ def part_b_page(o: Outputs, name: str) -> str:
     out += [f"| {a} | {b} |" for a, b in rows]
     out.append("")
     out.append("??? example \"The code that builds this network\"\n")
-    out.append(indent(code_block("models", "DeepMLP.__init__",
+    out.append(indent(code_block("nn.models", "DeepMLP.__init__",
                                  [r"gain", r"last_layer_scale", r"fan_in_scaling", r"BatchNorm1d\("])))
     out.append("")
     out += o.note(name, "## Why\n")
@@ -813,7 +812,7 @@ def provenance(o: Outputs, group: str) -> dict:
         return {"experiment": ", ".join(names), "config_hash": ", ".join(o.metrics[n]["config_hash"] for n in names),
                 "data_sha256": m.get("data_sha256"), "seed": m.get("seed"),
                 "inputs": ", ".join(f"results/runs/{n}/" for n in names)}
-    from .config import spec_hash
+    from pipeline.config import spec_hash
     if group in o.studies:
         beyond = o.cfg.get("beyond") or {}
         key = group[len("compare_"):] if group.startswith("compare_") else group
@@ -987,8 +986,8 @@ def training_times(o: Outputs) -> str:
     return "\n".join(rows) + "\n"
 
 
-ENGINES = {"batched": "batched engine (`pipeline/engine.py`: models that share an architecture train as one stack)",
-           "simple": "simple loop (`pipeline/train.py`: the lecture's loop, one model per job)"}
+ENGINES = {"batched": "batched engine (`pipeline/training/engine.py`: models that share an architecture train as one stack)",
+           "simple": "simple loop (`pipeline/training/loop.py`: the lecture's loop, one model per job)"}
 
 
 def run_facts(o: Outputs) -> str:
@@ -1129,7 +1128,7 @@ def execute_notebook(src: str | Path, out: str | Path, cwd: str | Path = ".", ti
     client.execute()
     for i, cell in enumerate(nb.cells):  # stable ids: reruns give the same file
         cell["id"] = f"cell-{i}"
-    from .io import atomic_path
+    from pipeline.io import atomic_path
     with atomic_path(out) as tmp:
         nbformat.write(nb, str(tmp))
 
@@ -1150,7 +1149,7 @@ def render_dag(snakefile: str, configfiles: list[str], out_dir: str | Path, work
             raise SystemExit(f"error: {' '.join(cmd)} failed:\n{graph.stderr[-4000:]}")
         text = graph.stdout[graph.stdout.index("digraph"):]
         svg = subprocess.run([dot, "-Tsvg"], input=text, capture_output=True, text=True, timeout=300, check=True)
-        from .io import write_text as wt
+        from pipeline.io import write_text as wt
         wt(out_dir / f"{kind}.svg", clean_svg(svg.stdout))
 
 
@@ -1164,7 +1163,7 @@ def clean_svg(svg: str) -> str:
 # ---- mkdocs ---------------------------------------------------------------------------------------
 
 def build(config_file: str | Path, site_dir: str | Path, root: str | Path = ".", strict: bool = True) -> int:
-    """`mkdocs build` with the generated pages of `root` mounted (see pipeline/site_hooks.py)."""
+    """`mkdocs build` with the generated pages of `root` mounted (see pipeline/site/hooks.py)."""
     env = dict(os.environ, **{SITE_ROOT_ENV: str(Path(root).resolve())})
     cmd = [sys.executable, "-m", "mkdocs", "build", "-f", str(config_file), "-d", str(Path(site_dir).resolve())]
     if strict:
@@ -1176,5 +1175,5 @@ def build(config_file: str | Path, site_dir: str | Path, root: str | Path = ".",
 
 
 def load_cfg(configfiles: list[str] | None) -> dict:
-    from . import config as cfgmod
+    from pipeline import config as cfgmod
     return cfgmod.load(*(configfiles or ["config.yaml"]))

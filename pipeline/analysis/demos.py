@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from . import diagnostics as dg
+from pipeline.analysis import diagnostics as dg
 
 
 def _hist(t: torch.Tensor) -> dict:

@@ -20,7 +20,7 @@ import math
 TRAIN_RSS_MB = {"mlp": 799, "deep": 1356}  # one training job, any engine: torch + data + eval
 PER_MODEL_RSS_MB = {"mlp": 5, "deep": 10}  # each extra model of a batched stack (bad_init_x7 vs x1)
 # slowest model-step seen (one thread): a job of one model, and per model of a batched stack.
-# Deep nets train with the simple loop even inside a batched job (pipeline/engine.py).
+# Deep nets train with the simple loop even inside a batched job (pipeline/training/engine.py).
 MS_PER_STEP = {("mlp", "one"): 2.557, ("mlp", "stack"): 0.271,
                ("deep", "one"): 19.843, ("deep", "stack"): 19.843}
 START_S = 10  # python + torch import, data load, split losses and samples: a quick job's wall time

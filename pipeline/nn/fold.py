@@ -12,8 +12,8 @@ import time
 
 import torch
 
-from .layers import BatchNorm1d, Layer, Linear, Sequential
-from .models import MLP, DeepMLP
+from pipeline.nn.layers import BatchNorm1d, Layer, Linear, Sequential
+from pipeline.nn.models import MLP, DeepMLP
 
 
 def fold_linear_bn(lin: Linear, bn: BatchNorm1d) -> Linear:

@@ -26,12 +26,12 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from . import diagnostics as dg
-from .config import spec_hash
-from .data import Dataset, load_dataset
-from .errors import DivergenceError  # noqa: F401  (re-exported)
-from .io import atomic_path, write_json, write_npz, write_text
-from .models import MLP, DeepMLP, build_model, loss_fn, set_buffers
+from pipeline.analysis import diagnostics as dg
+from pipeline.config import spec_hash
+from pipeline.data import Dataset, load_dataset
+from pipeline.errors import DivergenceError  # noqa: F401  (re-exported)
+from pipeline.io import atomic_path, write_json, write_npz, write_text
+from pipeline.nn.models import MLP, DeepMLP, build_model, loss_fn, set_buffers
 
 
 def lr_at(spec: dict, step: int) -> float:

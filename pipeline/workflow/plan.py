@@ -10,11 +10,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from . import config as cfgmod
-from .plots import BEYOND_FIGURES, FIGURES, FORMATS, SUMMARY_FIGURES
+from pipeline import config as cfgmod
+from pipeline.plots import BEYOND_FIGURES, FIGURES, FORMATS, SUMMARY_FIGURES
 
-PACKAGE = Path(__file__).resolve().parent
-from .config import PRESENTATION_KEYS  # noqa: E402,F401  (the Snakefile's and tests' name for it)
+PACKAGE = Path(__file__).resolve().parents[1]
+from pipeline.config import PRESENTATION_KEYS  # noqa: E402,F401  (the Snakefile's and tests' name for it)
 
 
 def alternatives(names: list[str]) -> str:
@@ -70,27 +70,27 @@ class Workflow:
     def checkpoint_every(self) -> int:
         return self.cfg["runtime"]["checkpoint_every"]
 
-    # ---- what each job asks a scheduler for (measured: pipeline/resources.py, docs/cluster.md) ----
+    # ---- what each job asks a scheduler for (measured: pipeline/workflow/resources.py, docs/cluster.md) ----
     def train_resources(self, job: str) -> dict:
         """mem_mb and runtime of a batched training job (one stack of experiments)."""
-        from . import resources
+        from pipeline.workflow import resources
         ask = resources.train([self.resolved[e] for e in self.train_jobs()[job]])
         return {k: resources.scaled(v) for k, v in ask.items()}
 
     def train_mem_mb(self, wildcards, attempt) -> int:
         """mem_mb of rule `train` (the simple loop, one experiment), doubled on each retry."""
-        from . import resources
+        from pipeline.workflow import resources
         return resources.train([self.resolved[wildcards.exp]])["mem_mb"] * 2 ** (attempt - 1)
 
     def train_runtime(self, wildcards, attempt) -> int:
         """runtime (minutes) of rule `train`, doubled on each retry."""
-        from . import resources
+        from pipeline.workflow import resources
         return resources.train([self.resolved[wildcards.exp]])["runtime"] * 2 ** (attempt - 1)
 
     @staticmethod
     def rule_resources(kind: str) -> dict:
         """mem_mb and runtime of the light rules: data, plot, demo, report, study, site."""
-        from . import resources
+        from pipeline.workflow import resources
         return {k: resources.scaled(v) for k, v in resources.rule(kind).items()}
 
     # ---- training jobs: one per experiment (simple loop) or one per stack (batched engine) ----
@@ -102,11 +102,11 @@ class Workflow:
         return self.name_pattern() if self.engine() == "simple" else "(?!)"
 
     def train_jobs(self) -> dict[str, list[str]]:
-        """Batched engine: job name -> the experiments it trains as one stack (pipeline/groups.py).
+        """Batched engine: job name -> the experiments it trains as one stack (pipeline/training/groups.py).
         Editing one experiment reruns its job only; its stack-mates ride along."""
         import re
 
-        from .groups import job_groups
+        from pipeline.training.groups import job_groups
         if self.engine() != "batched":
             return {}
         jobs = job_groups(self.resolved, self.cfg["runtime"].get("max_group"))
@@ -157,7 +157,7 @@ class Workflow:
         out += [f for d in self.demos() for f in self.demo_figures(d)]
         return out
 
-    # ---- beyond the lecture: studies over many runs (pipeline/studies.py, pipeline/extras.py) ----
+    # ---- beyond the lecture: studies over many runs (pipeline/config/expand.py, pipeline/studies/runners.py) ----
     def beyond(self) -> dict:
         return self.cfg.get("beyond") or {}
 
@@ -172,7 +172,7 @@ class Workflow:
 
     def study_spec(self, study: str) -> dict:
         """The study's config section, with the names of the generated experiments filled in."""
-        from . import studies
+        from pipeline.config import expand as studies
         b = self.beyond()
         if study == "seeds":
             s = b["seeds"]
@@ -217,7 +217,7 @@ class Workflow:
 RUN_FILES = ("metrics.json", "config.json", "history.npz", "probes.npz", "samples.txt", "checkpoint.pt")
 
 
-# ---- the teaching site (pipeline/site.py): the last targets of `snakemake` ----------------
+# ---- the teaching site (pipeline/site/__init__.py): the last targets of `snakemake` ----------------
 REPO = PACKAGE.parent
 
 

@@ -1,0 +1,243 @@
+"""Command line: `python -m pipeline <step> --help`. The Snakefile calls these steps."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+
+def _fetch(a):
+    from pipeline.data import fetch
+    digest = fetch(a.out, url=a.url, local=a.path or None, sha256=None if a.sha256 == "none" else a.sha256)
+    if a.info:
+        from pathlib import Path
+
+        from pipeline.data import describe
+        from pipeline.io import write_json
+        origin = f"local file {Path(a.path).name}" if a.path else a.url  # no machine paths on the site
+        write_json(a.info, describe(a.out, origin))
+    print(f"{a.out}: sha256 {digest} ({'copied from ' + a.path if a.path else 'downloaded from ' + a.url})")
+
+
+def _spec(a) -> dict:
+    if a.spec:
+        return json.loads(a.spec)
+    from pipeline.config import PRESENTATION_KEYS, load
+    cfg = load(*a.configfile)
+    if a.experiment not in cfg["resolved"]:
+        raise SystemExit(f"error: no experiment {a.experiment!r} in {', '.join(a.configfile)}; "
+                         f"known: {', '.join(cfg['resolved'])}")
+    return {k: v for k, v in cfg["resolved"][a.experiment].items() if k not in PRESENTATION_KEYS}
+
+
+def _train(a):
+    from pipeline.training.loop import train
+    m = train(_spec(a), a.data, a.out, threads=a.threads, checkpoint_every=a.checkpoint_every)
+    print(json.dumps({k: m[k] for k in ("experiment", "initial_loss", "train_loss", "val_loss", "test_loss",
+                                        "n_params", "train_seconds", "ms_per_step")}))
+
+
+def _train_many(a):
+    from pipeline.training.engine import train_many
+    specs = json.loads(a.specs)
+    ms = train_many(specs, a.data, a.out, threads=a.threads, checkpoint_every=a.checkpoint_every)
+    for m in ms:
+        print(json.dumps({k: m[k] for k in ("experiment", "initial_loss", "train_loss", "val_loss", "test_loss",
+                                            "train_seconds", "ms_per_step")}))
+
+
+def _plot(a):
+    from pipeline.plots import render_experiment
+    print("wrote", ", ".join(render_experiment(a.run, a.out, title=a.title)))
+
+
+def _plot_part_a(a):
+    from pipeline.plots import render_part_a
+    render_part_a(a.runs, a.out)
+
+
+def _demo(a):
+    from pipeline.analysis.demos import DEMOS
+    from pipeline.io import write_json
+    write_json(a.out, DEMOS[a.name](json.loads(a.spec)))
+
+
+def _plot_demo(a):
+    from pipeline.plots import render_demo
+    render_demo(a.name, a.data, a.out)
+
+
+def _report(a):
+    from pipeline.analysis.tables import results_table
+    results_table(a.metrics, a.json, a.md)
+
+
+def _study(a):
+    from pathlib import Path
+
+    from pipeline.studies import runners as extras
+    spec, out = json.loads(a.spec), Path(a.out)
+    if a.study == "seeds":
+        r = extras.seed_study(spec, a.runs, out / "seeds.json", out / "seeds.md", a.figures)
+    elif a.study == "gain_sweep":
+        r = extras.gain_sweep(spec, a.runs, out / "gain_sweep.json", a.figures)
+    elif a.study.startswith("compare_"):
+        r = extras.compare(spec, a.runs, out / f"{a.study}.json", a.figures)
+    elif a.study == "momentum":
+        r = extras.momentum_study(spec, a.runs, a.data, out / "momentum.json", a.figures)
+    elif a.study == "zero_init":
+        r = extras.zero_init_study(spec, a.runs, a.data, out / "zero_init.json", a.figures)
+    elif a.study == "fold":
+        r = extras.fold_study(spec, a.runs, a.data, out / "fold.json", threads=a.threads)
+    else:
+        raise SystemExit(f"error: unknown study {a.study!r}; known: seeds, gain_sweep, compare_<name>, "
+                         "momentum, zero_init, fold")
+    for line in r.get("text", []):
+        print(line)
+
+
+def _validate(a):
+    from pipeline.config import load
+    cfg = load(*a.configfile)
+    for name, s in cfg["resolved"].items():
+        print(f"{name:24s} kind={s['kind']:4s} part={s['part']} steps={s['steps']}")
+
+
+def _site(a):
+    from pipeline import site
+    if a.what == "pages":
+        written = site.write_pages(site.load_cfg(a.configfile), root=a.root, out=a.out)
+        print(f"wrote {len(written)} files under {a.out or 'docs/generated/content'}")
+    elif a.what == "notebook":
+        site.execute_notebook(a.src, a.out, cwd=a.root)
+        print(f"executed {a.src} -> {a.out}")
+    elif a.what == "dag":
+        site.render_dag(a.snakefile, a.configfile, a.out, workdir=a.root)
+        print(f"wrote the pipeline graphs to {a.out}")
+    elif a.what == "build":
+        rc = site.build(a.config_file, a.site_dir, root=a.root, strict=not a.no_strict)
+        if rc:
+            raise SystemExit(rc)
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m pipeline", description=__doc__)
+    sub = p.add_subparsers(dest="step", required=True, metavar="STEP")
+
+    s = sub.add_parser("fetch", help="put the word list in place, verified by sha256",
+                       description="Download names.txt (or copy a local file) and verify its sha256. "
+                                   "Nothing is written unless the checksum matches.")
+    s.add_argument("--out", required=True, help="where to write the word list, e.g. data/names.txt")
+    s.add_argument("--info", default="", help="also write its sha256, origin and vocabulary here (JSON)")
+    s.add_argument("--url", default="https://raw.githubusercontent.com/karpathy/makemore/master/names.txt")
+    s.add_argument("--path", default="", help="a local copy to use instead of downloading")
+    s.add_argument("--sha256", default="0a30b5557f192f32ab962680889aac5f6fda0f4cecf40a6d0b5694f58ea8cc4d",
+                   help="expected checksum, or 'none' to skip the check")
+    s.set_defaults(func=_fetch)
+
+    s = sub.add_parser("train", help="train one experiment into a run directory",
+                       description="Train one experiment (a resolved spec as JSON, or a name from the config) "
+                                   "and write metrics.json, history.npz, probes.npz, samples.txt and "
+                                   "checkpoint.pt to --out.")
+    g = s.add_mutually_exclusive_group(required=True)
+    g.add_argument("--spec", help="the resolved experiment spec as JSON (what the Snakefile passes)")
+    g.add_argument("--experiment", help="an experiment name from --configfile")
+    s.add_argument("--configfile", nargs="+", default=["config.yaml"], help="config files, later override earlier")
+    s.add_argument("--data", required=True, help="the word list, e.g. data/names.txt")
+    s.add_argument("--out", required=True, help="the run directory, e.g. results/runs/kaiming")
+    s.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
+    s.add_argument("--checkpoint-every", type=int, default=0, help="steps between resumable checkpoints")
+    s.set_defaults(func=_train)
+
+    s = sub.add_parser("train-many", help="train several experiments at once with the batched engine",
+                       description="Train experiments that share an architecture as one stacked computation "
+                                   "(pipeline/training/engine.py) and write one run directory per experiment, the same "
+                                   "files as `train`.")
+    s.add_argument("--specs", required=True, help="a JSON list of resolved experiment specs")
+    s.add_argument("--data", required=True, help="the word list, e.g. data/names.txt")
+    s.add_argument("--out", nargs="+", required=True, help="one run directory per spec, in order")
+    s.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
+    s.add_argument("--checkpoint-every", type=int, default=0,
+                   help="steps between resumable checkpoints of each stack (in its first run directory)")
+    s.set_defaults(func=_train_many)
+
+    s = sub.add_parser("plot", help="render every figure of one run",
+                       description="Render the figures of one experiment's run directory as PNG, SVG and "
+                                   "legend JSON into --out.")
+    s.add_argument("--run", required=True, help="a run directory written by `train`")
+    s.add_argument("--out", required=True, help="e.g. figures/kaiming")
+    s.add_argument("--title", default=None, help="the experiment's title, for figure titles")
+    s.set_defaults(func=_plot)
+
+    s = sub.add_parser("plot-part-a", help="render the figures across Part A",
+                       description="Overlay of every loss curve and the initial-loss chart.")
+    s.add_argument("--runs", nargs="+", required=True, help="the Part A run directories, in lecture order")
+    s.add_argument("--out", required=True, help="e.g. figures/part_a")
+    s.set_defaults(func=_plot_part_a)
+
+    s = sub.add_parser("demo", help="compute a Part C demonstration",
+                       description="Compute the numbers of one Part C demonstration into a JSON file.")
+    s.add_argument("name", choices=["linear_stats", "batchnorm_demo"])
+    s.add_argument("--spec", required=True, help="the demo's config section as JSON")
+    s.add_argument("--out", required=True)
+    s.set_defaults(func=_demo)
+
+    s = sub.add_parser("plot-demo", help="render a Part C demonstration",
+                       description="Render a Part C demonstration's figure from its JSON numbers.")
+    s.add_argument("name", choices=["linear_stats", "batchnorm_demo"])
+    s.add_argument("--data", required=True, help="the JSON written by `demo`")
+    s.add_argument("--out", required=True)
+    s.set_defaults(func=_plot_demo)
+
+    s = sub.add_parser("report", help="the Part A results table (JSON + Markdown)",
+                       description="Tabulate every Part A run beside the lecture's published losses.")
+    s.add_argument("--metrics", nargs="+", required=True, help="metrics.json files, in lecture order")
+    s.add_argument("--json", required=True)
+    s.add_argument("--md", required=True)
+    s.set_defaults(func=_report)
+
+    s = sub.add_parser("study", help="a study beyond the lecture, over many runs",
+                       description="Read the run directories of one study from config.yaml `beyond:` "
+                                   "(seeds, gain_sweep, compare_<name>, momentum, zero_init, fold) and write "
+                                   "<out>/<study>.json plus its figures.")
+    s.add_argument("study", help="seeds, gain_sweep, compare_<name>, momentum, zero_init or fold")
+    s.add_argument("--spec", required=True, help="the study's spec as JSON (what the Snakefile passes)")
+    s.add_argument("--runs", default="results/runs", help="the directory holding the run directories")
+    s.add_argument("--data", default="data/names.txt", help="the word list (studies that re-evaluate models)")
+    s.add_argument("--out", default="results/beyond", help="directory for <study>.json")
+    s.add_argument("--figures", required=True, help="directory for the study's figures")
+    s.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
+    s.set_defaults(func=_study)
+
+    s = sub.add_parser("validate", help="check config files and list the experiments",
+                       description="Validate config files exactly as the workflow does when it loads.")
+    s.add_argument("--configfile", nargs="+", default=["config.yaml"])
+    s.set_defaults(func=_validate)
+
+    s = sub.add_parser("site", help="the teaching site: pages, notebooks, pipeline graph, mkdocs build",
+                       description="Generate the site's pages from the pipeline's outputs (pages), execute a "
+                                   "companion notebook (notebook), draw the pipeline graph (dag), or render the "
+                                   "site with MkDocs (build). Run from the directory holding results/ and "
+                                   "figures/ (--root).")
+    s.add_argument("what", choices=["pages", "notebook", "dag", "build"])
+    s.add_argument("--root", default=".", help="the pipeline's working directory (default: .)")
+    s.add_argument("--configfile", nargs="+", default=["config.yaml"], help="config files, later override earlier")
+    s.add_argument("--out", default=None, help="pages: output directory (default docs/generated/content); "
+                                               "notebook: the .ipynb; dag: output directory")
+    s.add_argument("--src", help="notebook: the jupytext .py source")
+    s.add_argument("--snakefile", default="Snakefile", help="dag: the workflow to draw")
+    s.add_argument("--config-file", default="mkdocs.yml", help="build: the MkDocs config")
+    s.add_argument("--site-dir", default="site", help="build: where the site goes")
+    s.add_argument("--no-strict", action="store_true", help="build: let warnings pass")
+    s.set_defaults(func=_site)
+
+    a = p.parse_args(argv)
+    from pipeline.errors import ConfigError, DataError, DivergenceError
+    try:
+        a.func(a)
+    except (ConfigError, DataError, DivergenceError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    return 0
+
