@@ -28,7 +28,7 @@ import torch
 from IPython.display import Markdown, display
 
 from pipeline.nn.models import build_model, set_buffers
-from pipeline.training.loop import sample
+from pipeline.training.rundir import sample
 
 RUNS = Path("results/runs")
 runs = {p.name: json.loads((p / "metrics.json").read_text()) for p in sorted(RUNS.iterdir())

@@ -39,7 +39,7 @@ def _train(a):
 
 
 def _train_many(a):
-    from pipeline.training.engine import train_many
+    from pipeline.training.jobs import train_many
     specs = json.loads(a.specs)
     ms = train_many(specs, a.data, a.out, threads=a.threads, checkpoint_every=a.checkpoint_every)
     for m in ms:

@@ -271,3 +271,39 @@ def test_an_accelerator_is_refused_as_cpu_only(device):
 def test_device_cpu_is_still_accepted_and_changes_nothing():
     a, b = validate(RAW), validate(_set(RAW, ("runtime", "device"), "cpu"))
     assert a["resolved"] == b["resolved"] and "device" not in b["runtime"]
+
+
+def test_a_yaml_alias_bomb_is_refused_before_it_expands(tmp_path):
+    """342 bytes that stand for 10^9 values: refused while counting aliases, in well under a second."""
+    import time
+    lines = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    for i in range(1, 9):
+        prev, cur = chr(ord("a") + i - 1), chr(ord("a") + i)
+        lines.append(f"{cur}: &{cur} [{', '.join('*' + prev for _ in range(9))}]")
+    bomb = tmp_path / "bomb.yaml"
+    bomb.write_text("\n".join(lines) + "\n")
+    t = time.perf_counter()
+    with pytest.raises(ConfigError) as e:
+        read_yaml(bomb)
+    assert time.perf_counter() - t < 2
+    _clean(e.value, "aliases", "at most")
+
+
+@pytest.mark.parametrize("text,value", [("1e-3", 0.001), ("1.0e-2", 0.01), ("5E-2", 0.05)])
+def test_numbers_yaml_11_leaves_as_text_are_read_as_numbers(text, value):
+    """`lr: 1e-3` is text to YAML 1.1 (a float needs a dot and a signed exponent there)."""
+    cfg = validate(_set(_set(RAW, ("defaults", "mlp", "lr"), text), ("experiments", "kaiming", "gain"), "1.0e0"))
+    assert cfg["resolved"]["kaiming"]["lr"] == value and cfg["resolved"]["kaiming"]["gain"] == 1.0
+
+
+def test_titles_that_look_like_numbers_stay_text():
+    cfg = validate(_set(RAW, ("experiments", "kaiming", "title"), "1e3"))
+    assert cfg["resolved"]["kaiming"]["title"] == "1e3"
+
+
+def test_a_checksum_of_digits_from_the_command_line_says_how_to_quote_it():
+    _fails(dict(RAW, names_sha256=0), "names_sha256", "number 0", "Quote it")
+
+
+def test_nested_keys_from_the_command_line_say_how_to_set_them():
+    _fails(dict(RAW, runtime="{checkpoint_every: 50}"), "runtime", "--configfile config.yaml my.yaml")

@@ -13,7 +13,8 @@ import numpy as np
 import pytest
 import torch
 
-from pipeline.training.engine import group_specs, train_many
+from pipeline.training.groups import group_specs
+from pipeline.training.jobs import train_many
 from pipeline.training.loop import train
 
 STEPS_A = 400   # crosses the lr decay (set at 300 below)
@@ -41,8 +42,7 @@ def runs(config, dataset, tmp_path_factory):
     specs.append(_short(config["resolved"]["tanh_gain_5_3"], STEPS_B, lr=0.05, name="tanh_lr"))
     root = tmp_path_factory.mktemp("engine")
     simple = [train(s, dataset, root / "simple" / s["name"]) for s in specs]
-    batched = train_many(specs, dataset, [root / "engine" / s["name"] for s in specs], threads=1,
-                         deep="stacked")
+    batched = train_many(specs, dataset, [root / "engine" / s["name"] for s in specs], threads=1)
     return specs, root, simple, batched
 
 
@@ -108,13 +108,14 @@ def test_alone_equals_stacked(config, dataset, tmp_path):
 
 
 def test_divergence_recorded_like_simple_loop(config, dataset, tmp_path):
-    """A diverging model (linear stack, huge gain and lr) is frozen at its divergence step,
-    with the same record as the simple loop; its stack-mates train on unharmed."""
-    bad = _short(config["resolved"]["linear_gain_3"], 60, lr=50.0, on_divergence="record", name="blowup")
-    good = _short(config["resolved"]["linear_gain_1"], 60)
+    """A diverging Part A model (huge W2 and lr: the logits overflow) is frozen at its divergence
+    step, with the same record as the simple loop; its stack-mates train on unharmed."""
+    bad = _short(config["resolved"]["bad_init"], 160, lr=1e10, on_divergence="record", name="blowup")
+    bad["init"] = dict(bad["init"], W2=1e30)
+    good = _short(config["resolved"]["scaled_logits"], 160)
     ref = train(bad, dataset, tmp_path / "ref")
     ref_good = train(good, dataset, tmp_path / "ref_good")
-    got, got_good = train_many([bad, good], dataset, [tmp_path / "got", tmp_path / "got_good"], deep="stacked")
+    got, got_good = train_many([bad, good], dataset, [tmp_path / "got", tmp_path / "got_good"])
     assert ref["diverged"] is not None
     assert got["diverged"]["step"] == ref["diverged"]["step"]
     assert got["diverged"]["first_nonfinite"] == ref["diverged"]["first_nonfinite"]
@@ -126,17 +127,16 @@ def test_divergence_recorded_like_simple_loop(config, dataset, tmp_path):
 
 def test_stop_on_divergence_raises_after_the_others(config, dataset, tmp_path):
     from pipeline.training.loop import DivergenceError
-    bad = _short(config["resolved"]["linear_gain_3"], 60, lr=50.0, on_divergence="stop", name="blowup")
-    good = _short(config["resolved"]["linear_gain_1"], 60)
+    bad = _short(config["resolved"]["bad_init"], 160, lr=1e10, on_divergence="stop", name="blowup")
+    bad["init"] = dict(bad["init"], W2=1e30)
+    good = _short(config["resolved"]["scaled_logits"], 160)
     with pytest.raises(DivergenceError, match="blowup"):
-        train_many([bad, good], dataset, [tmp_path / "bad", tmp_path / "good"], deep="stacked")
+        train_many([bad, good], dataset, [tmp_path / "bad", tmp_path / "good"])
     assert (tmp_path / "good" / "metrics.json").exists()
     assert not (tmp_path / "bad" / "metrics.json").exists()
 
 
 def test_metrics_name_the_engine_that_made_them(config, dataset, tmp_path):
-    from pipeline.training.engine import train_many
-    from pipeline.training.loop import train
     spec = dict(config["resolved"]["kaiming"], steps=3, lr_decay_step=1)
     assert train(spec, dataset, tmp_path / "s")["engine"] == "simple"
     assert train_many([spec], dataset, [tmp_path / "b"])[0]["engine"] == "batched"

@@ -22,9 +22,8 @@ from pathlib import Path
 import pytest
 import torch
 
-from pipeline.training import engine
-from pipeline.training import loop as trainmod
-from pipeline.training.engine import train_many
+from pipeline.training import engine, rundir
+from pipeline.training.jobs import train_many
 from tests.conftest import ROOT
 from tests.test_resume import assert_same_run, spec_of
 
@@ -45,14 +44,14 @@ def _spec(name: str, steps: int, **over) -> dict:
 
 def _interrupt_after_save(monkeypatch, n: int) -> list[tuple[Path, int]]:
     """Raise right after the n-th resumable state is written (by the engine or the simple loop)."""
-    real, saved = trainmod.save_state, []
+    real, saved = rundir.save_state, []
 
     def save_state(path, key, step, **state):
         real(path, key, step, **state)
         saved.append((Path(path), step))
         if len(saved) == n:
             raise Interrupt(f"interrupted after the checkpoint at step {step}")
-    monkeypatch.setattr(trainmod, "save_state", save_state)
+    monkeypatch.setattr(rundir, "save_state", save_state)
     return saved
 
 
@@ -63,25 +62,23 @@ def _dirs(root: Path, specs: list[dict]) -> list[Path]:
 CASES = {
     # two Part A stacks (pipeline.groups: with and without BatchNorm): cut inside the second,
     # the BatchNorm one, after its first checkpoint; the first stack had finished
-    "part_a": (["kaiming", "fixed_tanh", "batchnorm", "batchnorm_running"], 300, "simple", 3),
-    # a deep stack (DeepStack, autograd over the stack), cut after its second checkpoint
-    "deep_stacked": (["tanh_gain_5_3", "tanh_gain_0.5"], 250, "stacked", 2),
-    # the default deep mode: each deep net through the simple loop, cut in the second net
-    "deep_simple": (["batchnorm_gain_5_3", "tanh_gain_5_3"], 250, "simple", 3),
+    "part_a": (["kaiming", "fixed_tanh", "batchnorm", "batchnorm_running"], 300, 3),
+    # deep nets: each through the simple loop, cut in the second net
+    "deep": (["batchnorm_gain_5_3", "tanh_gain_5_3"], 250, 3),
 }
 
 
 @pytest.mark.parametrize("case", list(CASES))
 def test_interrupted_stack_resumes_exactly(dataset, tmp_path, monkeypatch, capsys, case):
-    names, steps, deep, cut = CASES[case]
+    names, steps, cut = CASES[case]
     specs = [_spec(n, steps) for n in names]
     whole, parts = _dirs(tmp_path / "whole", specs), _dirs(tmp_path / "parts", specs)
-    ref = train_many(specs, dataset, whole, deep=deep)  # no checkpoints: uncut chunks
+    ref = train_many(specs, dataset, whole)  # no checkpoints: uncut chunks
 
     with monkeypatch.context() as m:
         saved = _interrupt_after_save(m, cut)
         with pytest.raises(Interrupt):
-            train_many(specs, dataset, parts, deep=deep, checkpoint_every=EVERY)
+            train_many(specs, dataset, parts, checkpoint_every=EVERY)
     state_path, step = saved[-1]
     assert step % EVERY == 0 and 0 < step < steps
     assert state_path.exists() and state_path.parent.name == ".resume"
@@ -93,7 +90,7 @@ def test_interrupted_stack_resumes_exactly(dataset, tmp_path, monkeypatch, capsy
         assert len(state["generators"]) == sum(1 for d in parts if not (d / "metrics.json").exists())
 
     capsys.readouterr()
-    got = train_many(specs, dataset, parts, deep=deep, checkpoint_every=EVERY)
+    got = train_many(specs, dataset, parts, checkpoint_every=EVERY)
     assert f"resuming from step {step}" in capsys.readouterr().err
     resumed = [g["experiment"] for g in got if g["resumed_from_step"]]
     assert resumed and all(g["resumed_from_step"] == step for g in got if g["resumed_from_step"])
@@ -108,8 +105,8 @@ def test_checkpoints_fall_on_multiples_of_checkpoint_every(dataset, tmp_path, mo
     """Also when checkpoint_every does not divide the chunk: every multiple, and no save at the end."""
     specs = [_spec("kaiming", 1300), _spec("fixed_tanh", 1300)]
     saved = []
-    real = trainmod.save_state
-    monkeypatch.setattr(trainmod, "save_state", lambda p, k, s, **st: (saved.append(s), real(p, k, s, **st)))
+    real = rundir.save_state
+    monkeypatch.setattr(rundir, "save_state", lambda p, k, s, **st: (saved.append(s), real(p, k, s, **st)))
     train_many(specs, dataset, _dirs(tmp_path, specs), checkpoint_every=300)
     assert saved == [300, 600, 900, 1200]
     assert list(engine._chunks(0, 2500, 700)) == [(0, 700), (700, 300), (1000, 400), (1400, 600),

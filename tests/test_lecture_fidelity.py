@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from pipeline.analysis import diagnostics as dg
-from pipeline.training.engine import train_many
+from pipeline.training.jobs import train_many
 from pipeline.training.loop import train
 from tests.lecture_reference import lecture_deep_run
 
@@ -38,7 +38,7 @@ def _ours(run_dir) -> dict:
         ud = h["ud"][-1]
     acts = sorted((k for k in p if k.startswith("final.act.")), key=lambda k: int(k.rsplit(".", 1)[1]))
     wg = [k for k in p if k.startswith("final.wgrad.")]
-    return {"act": [dg.activation_stats(p[k]) for k in acts],
+    return {"act": [dg.activation_summary(p[k], "tanh") for k in acts],  # tanh's threshold, also for the linear net
             "grad_std": [dg.std(p[k.replace(".act.", ".actgrad.")]) for k in acts],
             "grad_to_data": [dg.weight_grad_stats(p[k], p[k.replace("wgrad", "w")])["grad_to_data"] for k in wg],
             "last_ud": list(ud)}

@@ -170,7 +170,7 @@ def test_home_page_says_which_data_it_was_built_from(quick_run):
 def test_reproduce_page_says_which_engine_made_the_numbers(quick_run):
     runs = quick_run / "results" / "runs"
     metrics = {p.parent.name: json.loads(p.read_text()) for p in runs.glob("*/metrics.json")}
-    # the default engine stacks Part A; deep nets in a batched job run the simple loop (engine.train_many)
+    # the default engine stacks Part A; deep nets in a batched job run the simple loop (jobs.train_many)
     assert metrics["kaiming"]["engine"] == "batched" and metrics["tanh_gain_5_3"]["engine"] == "simple"
     page = (quick_run / "site" / "reproduce.html").read_text()
     assert "by the batched engine" in page and "simple loop" in page

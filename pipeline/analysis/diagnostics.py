@@ -38,11 +38,6 @@ def percent_saturated(t: np.ndarray, threshold: float = TANH_SATURATED) -> float
     return _f((np.abs(t) > threshold).mean() * 100.0)
 
 
-def activation_stats(t: np.ndarray, threshold: float = TANH_SATURATED) -> dict:
-    t = np.asarray(t, dtype=np.float64)
-    return {"mean": _f(t.mean()), "std": std(t), "saturated_pct": percent_saturated(t, threshold)}
-
-
 def grad_stats(t: np.ndarray) -> dict:
     t = np.asarray(t, dtype=np.float64)
     return {"mean": _f(t.mean()), "std": std(t)}

@@ -13,6 +13,7 @@ import functools
 import hashlib
 import json
 import math
+import re
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -69,6 +70,24 @@ def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool
 _StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 
+MAX_ALIASES = 64  # a config needs few if any; a handful nested can stand for billions of values
+
+
+def _check_aliases(text: str, path: Path) -> None:
+    """Count `*alias` references before anything is built: ten nested aliases in a few hundred
+    bytes expand into 10^10 values for whatever walks the result (a 'billion laughs')."""
+    n = 0
+    try:
+        for event in yaml.parse(text, Loader=yaml.SafeLoader):
+            n += isinstance(event, yaml.AliasEvent)
+            if n > MAX_ALIASES:
+                raise ConfigError(f"{path}: more than {MAX_ALIASES} YAML aliases (*name); nested aliases can "
+                                  "expand into billions of values, so a config may use at most "
+                                  f"{MAX_ALIASES}. Write the repeated values out.")
+    except yaml.YAMLError:
+        return  # the loader below reports the syntax error with its line
+
+
 def read_yaml(path: str | Path) -> dict:
     """One config file: valid YAML, a mapping at the top, no key given twice. Empty file: {}."""
     path = Path(path)
@@ -78,6 +97,7 @@ def read_yaml(path: str | Path) -> dict:
         raise ConfigError(f"config file {path} does not exist.") from None
     except (OSError, UnicodeDecodeError) as e:
         raise ConfigError(f"config file {path} cannot be read as UTF-8 text ({e}).") from None
+    _check_aliases(text, path)
     loader = _StrictLoader(text)
     loader.name = str(path)
     try:
@@ -230,15 +250,47 @@ def _check_cpu_only(cfg: dict, source: str) -> None:
         cfg["runtime"] = {k: v for k, v in rt.items() if k != "device"}
 
 
+# YAML 1.1 (PyYAML, Snakemake) reads `1e-3` and `1.0e308` as text: a float needs a dot and a signed
+# exponent there. What a user means is plain, so such text becomes the number it spells.
+_NUMBER_TEXT = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)[eE][-+]?\d+")
+TEXT_KEYS = {"title", "summary", "names_url", "names_path", "names_sha256"}  # free text: never numbers
+
+
+def _numbers_from_text(obj, key=None):
+    if isinstance(obj, dict):
+        return {k: _numbers_from_text(v, k) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_numbers_from_text(v) if isinstance(v, (dict, list)) else v for v in obj]  # names stay names
+    if isinstance(obj, str) and key not in TEXT_KEYS and _NUMBER_TEXT.fullmatch(obj.strip()):
+        v = float(obj)
+        return int(v) if v.is_integer() and "." not in obj and abs(v) < 2**63 else v
+    return obj
+
+
+def _check_text_from_the_command_line(cfg: dict, source: str) -> None:
+    """What `--config key=value` turns into something else, named with the way to write it."""
+    sha = cfg.get("names_sha256")
+    if isinstance(sha, (int, float)) and not isinstance(sha, bool):
+        raise ConfigError(f"{source}: names_sha256 arrived as the number {sha!r}: YAML reads a checksum made of "
+                          "digits as a number and drops its leading zeros. Quote it: --config "
+                          "'names_sha256=\"<64 hex digits>\"', or write it in quotes in a config file.")
+    for k, v in cfg.items():
+        if isinstance(v, str) and v.lstrip().startswith("{") and k not in TEXT_KEYS:
+            raise ConfigError(f"{source}: {k}: got the text {v!r}; `--config {k}={{...}}` cannot set keys inside "
+                              f"{k}. Put them in a small YAML file (e.g. `{k}:` then `  key: value` lines) and "
+                              "add it after config.yaml: --configfile config.yaml my.yaml.")
+
+
 def validate(cfg: dict, source: str = "config") -> dict:
     """Check the whole config; return it with every experiment resolved (cfg['resolved'])."""
     if not isinstance(cfg, dict):
         raise ConfigError(f"{source}: the config must be a mapping of keys to values, got {type(cfg).__name__}.")
     _walk(cfg)
-    cfg = dict(cfg)
+    cfg = _numbers_from_text(cfg)
     for k in ("names_path", "names_sha256"):  # `--config names_sha256=null` arrives as the text "null"
         if isinstance(cfg.get(k), str) and cfg[k].strip().lower() in ("null", "none", "~", ""):
             cfg[k] = None
+    _check_text_from_the_command_line(cfg, source)
     _check_cpu_only(cfg, source)
     root = _schema()
     kinds = root.pop("kinds")

@@ -144,7 +144,6 @@ def recommended_gain(activation: str) -> float:
     name, param = GAIN_NAMES[activation]
     return float(calculate_gain(name, param))
 
-NORMS = {"batchnorm", "layernorm", "none"}
 
 
 class DeepMLP:

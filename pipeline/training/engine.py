@@ -1,35 +1,31 @@
-"""The batched training engine: many independent models of one architecture, trained at once.
+"""The batched training engine: many Part A models of one architecture, trained at once.
 
-The simple loop (train.py) runs one model per process; a step of the Part A net is only
+The simple loop (loop.py) runs one model per process; a step of the Part A net is only
 ~2 MFLOP, so its time goes to per-operation overhead (autograd, Python, ~60 tensor ops).
 Here the models of a group are stacked along a leading dimension M and every step is one
-set of batched ops for all of them:
-
-- Part A (`MLPStack`): a hand-written fused forward + backward (about 20 tensor ops per
-  step whatever M is; no autograd), parameters and gradients in one flat buffer each, so
-  the SGD update is a single op;
-- Part B (`DeepStack`): the stacked forward with autograd (the deep runs are short);
-  update:data ratios for all models in one pass per parameter.
+set of batched ops for all of them (`MLPStack`): a hand-written fused forward + backward
+(about 20 tensor ops per step whatever M is; no autograd), parameters and gradients in one
+flat buffer each, so the SGD update is a single op. (The deep nets of Part B train with the
+simple loop: their runs are short, and a stacked autograd version measured slower.)
 
 Each model keeps its own torch.Generator: it draws the init through the reference model
-classes (models.py, same order), then its minibatches exactly as the simple loop does
+classes (nn/models.py, same order), then its minibatches exactly as the simple loop does
 (`torch.randint(0, n, (batch,), generator=g)` per step; drawing a chunk of steps at once
 gives the same numbers, the CPU sampler is sequential). So a model trained here sees the
 init and minibatches it would see alone, and `tests/test_engine.py` holds its losses to the
 simple loop's. The run directory is written by the same code as the simple loop
-(`train.finish_run`), so plots and the site cannot tell which trained a run.
+(`rundir.finish_run`, called by jobs.train_many), so plots and the site cannot tell which
+trained a run.
 
-Checkpoints (`checkpoint_every` > 0): a stack saves one resumable state, in the run directory
-of its first model (`<run>/.resume/state.pt`, with the simple loop's helpers, train.py):
-every model's parameters and buffers, every generator's state, the loss (and update:data)
-history so far, probes and divergences, keyed on all the stack's specs and the data checksum.
-Chunks of minibatches are cut at every multiple of `checkpoint_every` as well as every
-CHUNK steps, so a stack checkpoints at exactly the steps the simple loop does (no rounding;
-a very small `checkpoint_every` only means shorter chunks and more saves). Cutting a chunk
-changes no number (the draws are sequential), so a resumed stack ends with exactly the
-numbers of an uninterrupted one. The state is removed once every run directory is written.
+Checkpoints (`checkpoint_every` > 0): a stack saves one resumable state (rundir.save_state),
+in the run directory of its first model (`<run>/.resume/state.pt`): every model's parameters
+and buffers, every generator's state, the loss history so far, probes and divergences, keyed
+on all the stack's specs and the data checksum. Chunks of minibatches are cut at every
+multiple of `checkpoint_every` as well as every CHUNK steps, so a stack checkpoints at
+exactly the steps the simple loop does. Cutting a chunk changes no number (the draws are
+sequential), so a resumed stack ends with exactly the numbers of an uninterrupted one.
 
-Entry point: `train_many(specs, data, out_dirs, threads=..., checkpoint_every=...)`.
+Entry point: `train_group(specs, data, ...)`; jobs.train_many writes the run directories.
 """
 
 from __future__ import annotations
@@ -41,13 +37,12 @@ from pathlib import Path
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
-from pipeline.data import Dataset, load_dataset
-from pipeline.nn.layers import Activation, BatchNorm1d, LayerNorm, Linear
-from pipeline.nn.models import MLP, DeepMLP, build_model
-from pipeline.training.groups import group_key, group_specs
-from pipeline.training.loop import first_nonfinite, lr_at
+from pipeline.data import Dataset
+from pipeline.nn.models import MLP, build_model
+from pipeline.training import rundir
+from pipeline.training.groups import group_key
+from pipeline.training.rundir import first_nonfinite, load_state, lr_at, resume_key
 
 CHUNK = 1000  # steps of minibatch indices drawn (and divergence checked) at a time
 
@@ -189,118 +184,6 @@ class MLPStack:
             setattr(model, n, t.view(1, -1).clone())
 
 
-class DeepStack:
-    """Part B nets stacked: the layer list of models.DeepMLP, each tensor with a leading M."""
-
-    def __init__(self, models: list[DeepMLP], specs: list[dict]):
-        m0 = models[0]
-        self.M, self.B = len(models), specs[0]["batch_size"]
-        self.V, self.E = m0.C.shape
-        self.kinds = [type(layer) for layer in m0.layers]
-        self.acts = {i: layer for i, layer in enumerate(m0.layers) if isinstance(layer, Activation)}
-        self.names = [n for n, _ in m0.named_parameters()]
-        self.params = {n: torch.stack([dict(m.named_parameters())[n] for m in models]).requires_grad_(True)
-                       for n in self.names}
-        self.names2d = [n for n in self.names if self.params[n].ndim == 3]
-        self.bufs = {k: torch.stack([m.buffers()[k] for m in models]) for k in m0.buffers()}
-        col = lambda key: torch.tensor([float(s[key]) for s in specs]).view(-1, 1, 1)  # noqa: E731
-        self.eps, self.mom = col("bn_eps"), col("bn_momentum")
-        self.ln_eps = {i: layer.eps for i, layer in enumerate(m0.layers) if isinstance(layer, LayerNorm)}
-        self.offsets = torch.arange(self.M).view(-1, 1, 1, 1) * self.V
-        self.lrs = None
-
-    def set_lr(self, lrs: list[float]) -> None:
-        if lrs != getattr(self, "lr_key", None):
-            self.lr_key = lrs
-            self.lrs = torch.tensor(lrs).view(-1, 1, 1)
-
-    def forward(self, idx: torch.Tensor, track: bool = True) -> tuple[torch.Tensor, dict]:
-        p = self.params
-        x = p["C"].view(-1, self.E).index_select(0, idx).view(self.M, self.B, -1)
-        outs = {}
-        for i, kind in enumerate(self.kinds):
-            if kind is Linear:
-                w, b = p[f"{i}.Linear.weight"], p.get(f"{i}.Linear.bias")
-                x = torch.bmm(x, w) if b is None else torch.baddbmm(b.unsqueeze(1), x, w)
-            elif kind is BatchNorm1d:
-                mean = x.mean(1, keepdim=True)
-                var = x.var(1, keepdim=True)  # unbiased, as the lecture's BatchNorm1d
-                xhat = (x - mean) / torch.sqrt(var + self.eps)
-                x = p[f"{i}.BatchNorm1d.gamma"].unsqueeze(1) * xhat + p[f"{i}.BatchNorm1d.beta"].unsqueeze(1)
-                if track:
-                    with torch.no_grad():
-                        rm, rv = self.bufs[f"{i}.running_mean"], self.bufs[f"{i}.running_var"]
-                        m = self.mom.view(-1, 1)
-                        rm.copy_((1 - m) * rm + m * mean.squeeze(1))
-                        rv.copy_((1 - m) * rv + m * var.squeeze(1))
-            elif kind is LayerNorm:
-                mean = x.mean(2, keepdim=True)
-                var = x.var(2, keepdim=True, unbiased=False)
-                x = (p[f"{i}.LayerNorm.gamma"].unsqueeze(1) * (x - mean) / torch.sqrt(var + self.ln_eps[i])
-                     + p[f"{i}.LayerNorm.beta"].unsqueeze(1))
-            else:
-                x = self.acts[i].fn(x)
-                outs[i] = x
-        return x, outs
-
-    def step(self, idx, Y, nll_out, keep=None, capture=(), ud_out=None):
-        logits, outs = self.forward(idx)
-        if keep is not None:
-            for t in outs.values():
-                t.retain_grad()  # d loss / d activation, for the histograms
-        nll = F.cross_entropy(logits.reshape(-1, self.V), Y.reshape(-1), reduction="none").view(self.M, self.B)
-        loss = nll.mean(1)
-        for t in self.params.values():
-            t.grad = None
-        loss.sum().backward()  # the models are independent: each gets its own loss's gradient
-        with torch.no_grad():
-            torch.sum(nll, 1, out=nll_out).neg_()  # the same convention as MLPStack: -B x loss
-            if keep is not None:
-                for i, t in outs.items():
-                    keep[f"act.{i}"], keep[f"actgrad.{i}"] = t.detach().clone(), t.grad.clone()
-                for n in self.names2d:
-                    keep[f"wgrad.{n}"] = self.params[n].grad.clone()
-            for m in capture:
-                capture[m] = self.state_of(m, logits=logits[m].detach())
-            for n in self.names:
-                t = self.params[n]
-                lr = self.lrs.view(-1, *([1] * (t.ndim - 1)))
-                t.sub_(lr * t.grad)
-            if keep is not None:  # grad:data reads the data after this step's update, as the lecture does
-                for n in self.names2d:
-                    keep[f"w.{n}"] = self.params[n].detach().clone()
-            if ud_out is not None:  # log10(std(lr * grad) / std(data)), after the update, as train.py
-                lr = self.lrs.view(-1, 1, 1)
-                cols = [(lr * self.params[n].grad).flatten(1).std(1) / self.params[n].flatten(1).std(1)
-                        for n in self.names2d]
-                ud_out.copy_(torch.stack(cols, 1).log10())
-
-    def snapshot(self):
-        return ({n: t.detach().clone() for n, t in self.params.items()},
-                {k: t.clone() for k, t in self.bufs.items()})
-
-    def restore(self, snap) -> None:
-        with torch.no_grad():
-            for n, t in snap[0].items():
-                self.params[n].copy_(t)
-            for k, t in snap[1].items():
-                self.bufs[k].copy_(t)
-
-    def state_of(self, m: int, logits=None) -> dict:
-        params = {n: self.params[n][m].detach().clone() for n in self.names}
-        grads = [(f"grad of {n}", None if self.params[n].grad is None else self.params[n].grad[m])
-                 for n in self.names]
-        bad = first_nonfinite([("logits", logits)] + list(params.items()) + grads) if logits is not None else None
-        return {"params": params, "buffers": {k: t[m].clone() for k, t in self.bufs.items()},
-                "first_nonfinite": bad}
-
-    def load_into(self, model: DeepMLP, state: dict) -> None:
-        with torch.no_grad():
-            for (n, t) in model.named_parameters():
-                t.copy_(state["params"][n])
-        model.load_buffers({k: t.clone() for k, t in state["buffers"].items()})
-
-
 def _draw(gens: list[torch.Generator], n_rows: int, steps: int, batch: int) -> torch.Tensor:
     """Each model's next `steps` minibatches from its own generator: (M, steps, batch)."""
     return torch.stack([torch.randint(0, n_rows, (steps * batch,), generator=g).view(steps, batch) for g in gens])
@@ -326,18 +209,15 @@ def train_group(specs: list[dict], data: Dataset, *, log=None, checkpoint_every:
     With `checkpoint_every` and `state_path`, the stack saves a resumable state there every
     `checkpoint_every` steps and resumes from it if it belongs to these specs and this data
     (the caller removes it once the run directories are written)."""
-    from pipeline.training.loop import load_state, resume_key, save_state
     assert len({group_key(s) for s in specs}) == 1, "train_group needs specs with one group_key"
     log = log or sys.stderr
     Xtr, Ytr = data.splits["train"]
     V, bs = len(data.vocab), data.block_size
     gens = [torch.Generator().manual_seed(s["seed"]) for s in specs]
     models = [build_model(s, V, bs, g) for s, g in zip(specs, gens, strict=True)]  # same init draws
-    deep = isinstance(models[0], DeepMLP)
-    stack = (DeepStack if deep else MLPStack)(models, specs)
+    stack = MLPStack(models, specs)
     M, B, steps = len(specs), specs[0]["batch_size"], specs[0]["steps"]
     nll = torch.full((steps, M), math.nan)
-    ud = torch.full((steps, M, len(stack.names2d)), math.nan) if deep else None
     probes: list[dict] = [{} for _ in range(M)]
     diverged: dict[int, dict] = {}  # model -> {"step", "loss", "first_nonfinite", state}
     start, seconds_before = 0, 0.0
@@ -352,8 +232,6 @@ def train_group(specs: list[dict], data: Dataset, *, log=None, checkpoint_every:
             g.set_state(gs)
         stack.restore(saved["stack"])
         nll[:start] = saved["nll"]
-        if deep:
-            ud[:start] = saved["ud"]
         print(f"[engine x{M}] resuming from step {start} (checkpoint {state_path})", file=log, flush=True)
     t0 = time.perf_counter()
     every = max(1, steps // 20)
@@ -362,14 +240,12 @@ def train_group(specs: list[dict], data: Dataset, *, log=None, checkpoint_every:
         for s in range(n):
             i = c0 + s
             stack.set_lr([lr_at(sp, i) for sp in specs])
-            keep = {} if (i == 0 or (deep and i == steps - 1)) else None
-            kw = {"ud_out": ud[i]} if deep else {}
-            stack.step(X[s], Yc[s], nll[i], keep=keep, capture=captures.get(i, {}), **kw)
+            keep = {} if i == 0 else None  # the probes at init (Part A looks at no other step)
+            stack.step(X[s], Yc[s], nll[i], keep=keep, capture=captures.get(i, {}))
             if keep is not None:
-                tag = "init" if i == 0 else "final"
                 for m in range(M):
                     for k, t in keep.items():
-                        probes[m][f"{tag}.{k}"] = t[m].numpy().copy()
+                        probes[m][f"init.{k}"] = t[m].numpy().copy()
             if (i + 1) % every == 0 or i + 1 == steps:
                 dt = time.perf_counter() - t0
                 loss = (nll[i] / -B).tolist()
@@ -399,8 +275,8 @@ def train_group(specs: list[dict], data: Dataset, *, log=None, checkpoint_every:
                     print(f"[engine] {specs[m]['name']} diverged at step {i} (loss {lossv})", file=log, flush=True)
         end = c0 + n
         if state_path is not None and end % checkpoint_every == 0 and end < steps:
-            save_state(Path(state_path), key, end, generators=[g.get_state() for g in gens],
-                       stack=stack.snapshot(), nll=nll[:end].clone(), ud=None if ud is None else ud[:end].clone(),
+            rundir.save_state(Path(state_path), key, end, generators=[g.get_state() for g in gens],
+                       stack=stack.snapshot(), nll=nll[:end].clone(),
                        probes=probes, diverged=diverged, train_seconds=seconds_before + time.perf_counter() - t0)
     seconds = seconds_before + time.perf_counter() - t0
 
@@ -413,16 +289,11 @@ def train_group(specs: list[dict], data: Dataset, *, log=None, checkpoint_every:
         state = d["state"] if d else stack.state_of(m)
         stack.load_into(model, state)
         hist = {"log10_loss": log10[:, m].astype(np.float32)}
-        if deep:
-            hist["ud"] = ud[:, m].numpy().astype(np.float32)
         pr = probes[m]
         if d:  # the simple loop stops before recording the diverged step
             hist["log10_loss"][d["step"]:] = np.nan
-            if deep:
-                hist["ud"][d["step"]:] = np.nan
             if d["step"] == 0:
                 pr = {}
-            pr = {k: v for k, v in pr.items() if not k.startswith("final.")}
         out.append({"model": model, "history": hist, "probes": pr, "named2d": stack_names2d(model),
                     "diverged": None if d is None else {k: d[k] for k in ("step", "loss", "first_nonfinite")},
                     "train_seconds": seconds / M, "resumed_from_step": start})
@@ -431,60 +302,3 @@ def train_group(specs: list[dict], data: Dataset, *, log=None, checkpoint_every:
 
 def stack_names2d(model) -> list[str]:
     return [n for n, p in model.named_parameters() if p.ndim == 2]
-
-
-def train_many(specs: list[dict], data: Dataset | str | Path, out_dirs: list[str | Path], *, threads: int = 1,
-               log=None, deep: str = "simple", checkpoint_every: int = 0) -> list[dict]:
-    """Train every spec (grouped by architecture, each group as one stack) and write one run
-    directory per spec, exactly as train.train would. Returns the metrics, in `specs` order.
-
-    A model that diverges with on_divergence 'stop' does not stop the others: they finish and
-    are written, then DivergenceError is raised naming every stopped model.
-
-    deep="simple" trains Part B nets with the simple loop one after another: the stacked deep
-    path (DeepStack, autograd over the stack) is exact but measured slower than the simple
-    loop on this machine (benchmarks/pipeline_estimate.py); deep="stacked" uses it.
-
-    checkpoint_every > 0: each stack saves a resumable state every so many steps, in its first
-    model's run directory (see the module docstring); with deep="simple" each deep net does, as
-    train.train does. A rerun of the same call resumes and ends with exactly the same numbers."""
-    from pipeline.training.loop import DivergenceError, drop_state, finish_run, train
-    torch.set_num_threads(threads)
-    if len(specs) != len(out_dirs):
-        raise ValueError(f"train_many: {len(specs)} specs but {len(out_dirs)} out_dirs")
-    if not isinstance(data, Dataset):
-        s0 = specs[0]
-        if any((s["block_size"], s["split_seed"]) != (s0["block_size"], s0["split_seed"]) for s in specs):
-            raise ValueError("train_many: every spec must share block_size and split_seed (one data set)")
-        data = load_dataset(data, s0["block_size"], s0["split_seed"])
-    metrics: list[dict | None] = [None] * len(specs)
-    stopped = []
-    for idx in group_specs(specs):
-        if specs[idx[0]]["kind"] == "deep" and deep == "simple":
-            for i in idx:
-                try:
-                    metrics[i] = train(specs[i], data, out_dirs[i], threads=threads, log=log,
-                                       checkpoint_every=checkpoint_every)
-                except DivergenceError as e:
-                    stopped.append(str(e))
-            continue
-        t_start = time.perf_counter()
-        state_path = Path(out_dirs[idx[0]]) / ".resume" / "state.pt"
-        results = train_group([specs[i] for i in idx], data, log=log, checkpoint_every=checkpoint_every,
-                              state_path=state_path)
-        setup = (time.perf_counter() - t_start) / len(idx) - results[0]["train_seconds"]
-        for i, r in zip(idx, results, strict=True):
-            t_model = time.perf_counter() - setup - r["train_seconds"]  # its share of the group's time
-            d = r["diverged"]
-            if d and specs[i]["on_divergence"] == "stop":
-                stopped.append(f"experiment {specs[i]['name']!r} diverged at step {d['step']}: the loss is "
-                               f"{d['loss']}; the first non-finite tensor is {d['first_nonfinite']}")
-                continue
-            metrics[i] = finish_run(specs[i], data, out_dirs[i], r["model"], history=r["history"],
-                                    probes=r["probes"], diverged=d, named2d=r["named2d"],
-                                    train_seconds=r["train_seconds"], threads=threads, t_start=t_model,
-                                    engine="batched", start=r["resumed_from_step"])
-        drop_state(state_path)  # every run directory of the stack is written: the state is done
-    if stopped:
-        raise DivergenceError("; ".join(stopped) + ". Lower lr or the init scales.")
-    return metrics
