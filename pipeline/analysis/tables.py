@@ -5,11 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from pipeline.analysis.lecture import LECTURE
+from pipeline.format import fmt
 from pipeline.io import read_json, write_json, write_text
-
-
-def _fmt(v, digits: int = 4) -> str:
-    return "—" if v is None else f"{v:.{digits}f}"
 
 
 def results_table(metrics_paths: list[str | Path], json_out: str | Path, md_out: str | Path) -> list[dict]:
@@ -32,13 +29,12 @@ def results_table(metrics_paths: list[str | Path], json_out: str | Path, md_out:
     ]
     for r in rows:
         diff = None if r["val_minus_lecture"] is None else round(r["val_minus_lecture"], 4) + 0.0  # no "-0.0000"
-        lines.append(f"| `{r['experiment']}` | {r['n_params']:,} | {_fmt(r['initial_loss'])} | "
-                     f"{_fmt(r['train_loss'])} | {_fmt(r['val_loss'])} | {_fmt(r['test_loss'])} | "
-                     f"{_fmt(r['lecture_train_loss'])} | {_fmt(r['lecture_val_loss'])} | "
-                     f"{'—' if diff is None else f'{diff:+.4f}'} |")
+        lines.append(f"| `{r['experiment']}` | {fmt(r['n_params'], ',')} | {fmt(r['initial_loss'])} | "
+                     f"{fmt(r['train_loss'])} | {fmt(r['val_loss'])} | {fmt(r['test_loss'])} | "
+                     f"{fmt(r['lecture_train_loss'])} | {fmt(r['lecture_val_loss'])} | {fmt(diff, '+.4f')} |")
     expected = rows[0]["expected_initial_loss"] if rows else None
     lines.append("")
-    lines.append(f"Expected initial loss of a uniform prediction: −ln(1/27) = {_fmt(expected)}. "
+    lines.append(f"Expected initial loss of a uniform prediction: −ln(1/27) = {fmt(expected)}. "
                  "Lecture columns are the lecture's published numbers.")
     write_text(md_out, "\n".join(lines) + "\n")
     return rows

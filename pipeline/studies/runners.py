@@ -18,6 +18,7 @@ import numpy as np
 from pipeline.analysis import diagnostics as dg
 from pipeline.analysis import stats
 from pipeline.analysis.lecture import LECTURE
+from pipeline.format import DASH, fmt
 from pipeline.io import read_json, write_json, write_text
 
 SPLITS = ("train", "val", "test")
@@ -32,8 +33,7 @@ def _loss(m: dict, split: str) -> float:
     return math.nan if v is None else float(v)
 
 
-def _fmt(v, digits: int = 4) -> str:
-    return "—" if v is None or (isinstance(v, float) and not math.isfinite(v)) else f"{v:.{digits}f}"
+_fmt = partial(fmt, nonfinite=DASH)  # a study prints nan as a dash
 
 
 # ---- 1. seeds ---------------------------------------------------------------------------------
