@@ -89,7 +89,7 @@ display(table(rows, ["run", "std of pre-activations", "max abs", "tanh beyond ±
 
 # %%
 def load_model(name):
-    ck = torch.load(RUNS / name / "checkpoint.pt", weights_only=False)
+    ck = torch.load(RUNS / name / "checkpoint.pt", weights_only=True)
     spec, itos = ck["spec"], ck["itos"]
     model = build_model(spec, len(itos), spec["block_size"], torch.Generator().manual_seed(0))
     with torch.no_grad():

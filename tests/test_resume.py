@@ -50,7 +50,7 @@ def assert_same_run(a: Path, b: Path) -> None:
             np.testing.assert_array_equal(za[k], zb[k], err_msg=f"{f}:{k}")
     assert (a / "samples.txt").read_bytes() == (b / "samples.txt").read_bytes()
     assert (a / "config.json").read_bytes() == (b / "config.json").read_bytes()
-    ca, cb = (torch.load(d / "checkpoint.pt", weights_only=False) for d in (a, b))
+    ca, cb = (torch.load(d / "checkpoint.pt", weights_only=True) for d in (a, b))
     for n in ca["params"]:
         assert torch.equal(ca["params"][n], cb["params"][n]), n
     for n in ca["buffers"]:
@@ -182,3 +182,16 @@ def test_divergence_message_reaches_the_console(names_path, tmp_path):
     assert proc.returncode == 1
     assert "error: experiment 'linear_gain_3' diverged at step" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_checkpoints_are_byte_identical_and_load_without_pickle(dataset, tmp_path):
+    """Two runs of one spec in different directories give the same checkpoint.pt bytes (its archive
+    used to carry the random name of the temporary file), and it loads with weights_only=True."""
+    spec = spec_of("kaiming", steps=20)
+    trainmod.train(spec, dataset, tmp_path / "a")
+    trainmod.train(spec, dataset, tmp_path / "elsewhere" / "b")
+    a = (tmp_path / "a" / "checkpoint.pt").read_bytes()
+    b = (tmp_path / "elsewhere" / "b" / "checkpoint.pt").read_bytes()
+    assert a == b
+    ck = torch.load(tmp_path / "a" / "checkpoint.pt", weights_only=True)
+    assert set(ck) == {"spec", "params", "buffers", "itos"} and ck["spec"]["name"] == "kaiming"

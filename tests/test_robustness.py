@@ -115,7 +115,7 @@ def assert_same_numbers(a: Path, b: Path, exps=EXPS) -> None:
                 np.testing.assert_array_equal(za[k], zb[k], err_msg=f"{e}/{f}:{k}")
         for f in ("samples.txt", "config.json"):
             assert (ra / f).read_bytes() == (rb / f).read_bytes(), f"{e}/{f}"
-        ca, cb = (torch.load(r / "checkpoint.pt", weights_only=False) for r in (ra, rb))
+        ca, cb = (torch.load(r / "checkpoint.pt", weights_only=True) for r in (ra, rb))
         for n, t in ca["params"].items():
             assert torch.equal(t, cb["params"][n]), f"{e}: {n}"
     for t in targets(exps):

@@ -119,8 +119,8 @@ def save_state(path: Path, key: str, step: int, **state) -> None:
     """A resumable state: `step` steps done, everything the loop carries to the next one.
     Written atomically, so a kill leaves the previous state or this one, never half of one.
     Shared by the simple loop and the batched engine (engine.py)."""
-    with atomic_path(path) as tmp:
-        torch.save({"spec_hash": key, "step": step, **state}, tmp)
+    with atomic_path(path) as tmp, open(tmp, "wb") as f:
+        torch.save({"spec_hash": key, "step": step, **state}, f)
 
 
 def load_state(path: Path, key: str) -> dict | None:
@@ -218,9 +218,11 @@ def finish_run(spec: dict, data: Dataset, out_dir: str | Path, model, *, history
     write_npz(out_dir / "history.npz", **history, ud_names=np.array(list(named2d)))  # byte-reproducible
     write_npz(out_dir / "probes.npz", **probes)
     write_text(out_dir / "samples.txt", "".join(n + "\n" for n in names))
-    with atomic_path(out_dir / "checkpoint.pt") as tmp:
-        torch.save({"spec": spec, "params": dict(model.named_parameters()), "buffers": model.buffers(),
-                    "itos": data.vocab.itos}, tmp)
+    # tensors and plain types only, so `torch.load(weights_only=True)` reads it; saved through a
+    # file object, so the archive's inner name is torch's fixed one, not the random temp-file name
+    with atomic_path(out_dir / "checkpoint.pt") as tmp, open(tmp, "wb") as f:
+        torch.save({"spec": spec, "params": {n: p.detach() for n, p in model.named_parameters()},
+                    "buffers": model.buffers(), "itos": list(data.vocab.itos)}, f)
     metrics["wall_seconds"] = round(time.perf_counter() - t_start, 3)
     write_json(out_dir / "metrics.json", metrics)  # last: its presence means the run is complete
     if state_path is not None:
