@@ -72,22 +72,25 @@ def test_each_step_imports_only_what_its_rule_lists(quick_run, wf, tmp_path):
 
 def test_lists_are_per_step_not_everything():
     """A figure edit must not retrain: the plot step's inputs hold no training code, and back."""
-    plot = {os.path.basename(f) for f in codegraph.code_for("plot")}
-    train = {os.path.basename(f) for f in codegraph.code_for("train-many")}
-    assert "plots.py" in plot and "train.py" not in plot and "models.py" not in plot
-    assert {"engine.py", "train.py", "models.py", "layers.py"} <= train and "plots.py" not in train
-    assert "report.py" in {os.path.basename(f) for f in codegraph.code_for("study")}  # the lecture's numbers
+    def rel(step):
+        return {os.path.relpath(f, ROOT / "pipeline") for f in codegraph.code_for(step)}
+    plot, train = rel("plot"), rel("train-many")
+    assert any(f.startswith("plots/") for f in plot)
+    assert not any(f.startswith(("training/", "nn/")) for f in plot)
+    assert {"training/engine.py", "training/loop.py", "nn/models.py", "nn/layers.py"} <= train
+    assert not any(f.startswith("plots/") for f in train)
+    assert "analysis/lecture.py" in rel("study")  # the lecture's numbers, printed beside the seeds
 
 
 def test_site_inputs_hold_quoted_sources_and_mkdocs_hooks():
     site = set(codegraph.code_for("site", *mkdocs_hooks()))
-    assert {str(ROOT / "pipeline" / f) for f in ("models.py", "layers.py", "site_hooks.py")} <= site
+    assert {str(ROOT / "pipeline" / f) for f in ("nn/models.py", "nn/layers.py", "site/hooks.py")} <= site
 
 
 def test_touching_a_module_a_rule_runs_reruns_that_rule(quick_run, names_path):
-    """report.py holds the lecture's numbers the seed study prints beside ours: editing it must
+    """analysis/lecture.py holds the lecture's numbers the seed study prints beside ours: editing it must
     bring the seed study back into the dry run (it did not, when code inputs were typed by hand)."""
-    path = ROOT / "pipeline" / "report.py"
+    path = ROOT / "pipeline" / "analysis" / "lecture.py"
     st = path.stat()
     before = run_snakemake(quick_run, names_path, "-n").stdout
     assert "study_seeds" not in before
