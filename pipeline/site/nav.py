@@ -1,0 +1,61 @@
+"""The site's navigation (docs/generated/content/nav.yml), in config order, so new experiments
+and hand-written pages appear without editing mkdocs.yml."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from pipeline.site.outputs import REPO, Outputs
+
+HIDDEN_DOCS = {"generated", "notes", "interactive", "assets", "templates"}  # keep in step with mkdocs.yml exclude_docs
+
+
+def nav(o: Outputs, notebooks: list[str]) -> list:
+    items: list = [{"Home": "index.md"}]
+    parts = o.parts()
+    if "A" in parts:
+        items.append({"Part A: MLP variants": [{"Overview": "part-a/index.md"}] +
+                      [{o.resolved[n]["title"]: o.page_of(n)} for n in parts["A"]]})
+    if "B" in parts:
+        items.append({"Part B: deep diagnostics": [{"Overview": "part-b/index.md"}] +
+                      [{o.resolved[n]["title"]: o.page_of(n)} for n in parts["B"]]})
+    if o.demos:
+        items.append({"Part C: bonus demos": "part-c.md"})
+    beyond = [{o.resolved[n]["title"]: o.page_of(n)} for p, names in parts.items() if p not in ("A", "B")
+              for n in names]
+    if o.studies or beyond:
+        items.append({"Beyond the lecture": ([{"Studies": "beyond.md"}] if o.studies else []) + beyond})
+    if notebooks:
+        items.append({"Notebooks": [{nb_title(nb): f"notebooks/{nb}.ipynb"} for nb in notebooks]})
+    items.append({"Figure index": "figure-index.md"})
+    items.append({"Reproduce": "reproduce.md"})
+    listed = {"index.md", "reproduce.md"}
+    more = [{page_title(p): p.relative_to(REPO / "docs").as_posix()}
+            for p in sorted((REPO / "docs").rglob("*.md"))
+            if p.relative_to(REPO / "docs").parts[0] not in HIDDEN_DOCS
+            and p.relative_to(REPO / "docs").as_posix() not in listed]
+    if more:  # hand-written pages others add to docs/ join the nav by themselves
+        items.append({"More": more})
+    return items
+
+
+def page_title(p: Path) -> str:
+    for line in p.read_text(encoding="utf-8").splitlines():
+        if line.startswith("# "):
+            return line[2:].strip()
+    return p.stem.replace("-", " ").replace("_", " ").capitalize()
+
+
+def nb_title(nb: str) -> str:
+    src = REPO / "notebooks" / f"{nb}.py"
+    if src.exists():
+        for line in src.read_text().splitlines():
+            m = re.match(r"#\s+#\s+(.+)", line)
+            if m:
+                return m.group(1).strip()
+    return nb.replace("_", " ").capitalize()
+
+
+def notebooks() -> list[str]:
+    return sorted(p.stem for p in (REPO / "notebooks").glob("*.py"))

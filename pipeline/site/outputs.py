@@ -1,0 +1,131 @@
+"""Reading the pipeline's outputs: run directories, figure legends, demo and study JSON, the
+word list's description, and the commit and citation of the code. Nothing here writes."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import yaml
+
+from pipeline.io import read_json
+
+REPO = Path(__file__).resolve().parents[2]
+TEMPLATES = REPO / "docs" / "templates"  # the pages' prose and layout, beside the hand-written docs
+
+
+def load_captions(templates: Path = TEMPLATES) -> dict[str, dict]:
+    """figure name -> {title, caption}, in the order figures appear on a page."""
+    return yaml.safe_load((templates / "captions.yaml").read_text(encoding="utf-8"))
+
+
+CAPTIONS = load_captions()
+FIGURE_ORDER = list(CAPTIONS)
+
+
+def caption_of(figure: str) -> tuple[str, str]:
+    """A figure's title and caption; a figure without an entry is titled by its file name."""
+    c = CAPTIONS.get(figure)
+    return (c["title"], c["caption"]) if c else (figure.replace("_", " "), "")
+
+
+def git_commit(repo: Path = REPO) -> dict:
+    """The commit of the code the pages describe; `dirty` when the work tree has edits."""
+    def git(*args):
+        return subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=True, timeout=30)
+    head = git("rev-parse", "HEAD")
+    if head.returncode != 0:
+        return {"commit": None, "short": "unknown", "dirty": None, "date": None}
+    commit = head.stdout.strip()
+    status = git("status", "--porcelain", "--untracked-files=no")
+    date = git("show", "-s", "--format=%cs", commit).stdout.strip() or None
+    return {"commit": commit, "short": commit[:10], "dirty": bool(status.stdout.strip()), "date": date}
+
+
+def citation_meta(repo: Path = REPO) -> dict:
+    cff = repo / "CITATION.cff"
+    meta = yaml.safe_load(cff.read_text()) if cff.exists() else {}
+    authors = []
+    for a in meta.get("authors", []):
+        authors.append(a.get("name") or " ".join(x for x in (a.get("given-names"), a.get("family-names")) if x))
+    return {"title": meta.get("title", "makemore-bn"), "authors": authors or ["makemore-bn contributors"],
+            "version": str(meta.get("version", "")), "url": meta.get("repository-code") or meta.get("url")}
+
+
+class Outputs:
+    """Everything the pages are made of, read once from the working directory `root`."""
+
+    def __init__(self, cfg: dict, root: Path, repo: Path = REPO):
+        self.cfg, self.root, self.repo = cfg, Path(root), Path(repo)
+        hidden = set(cfg.get("expanded") or {})  # seed replicates, sweep points: read by their study only
+        self.resolved: dict[str, dict] = {n: s for n, s in cfg["resolved"].items() if n not in hidden}
+        self.metrics, self.samples, self.legends = {}, {}, {}
+        for name in self.resolved:
+            run = self.root / "results" / "runs" / name
+            self.metrics[name] = read_json(run / "metrics.json")
+            s = run / "samples.txt"
+            self.samples[name] = s.read_text().split() if s.exists() else []
+        self.demos = {}
+        for d in cfg["demos"]:
+            p = self.root / "results" / "demos" / f"{d}.json"
+            if p.exists():
+                self.demos[d] = read_json(p)
+        self.studies = {}
+        for p in sorted((self.root / "results" / "beyond").glob("*.json")):
+            self.studies[p.stem] = read_json(p)
+        p = self.root / "results" / "data.json"  # what the data rule verified: origin, checksum
+        self.data = read_json(p) if p.exists() else None
+        self.figures = self._find_figures()
+        self.git = git_commit(self.repo)
+        self.cite = citation_meta(self.repo)
+
+    def note(self, name: str) -> str | None:
+        """The docs-relative path of a hand-written docs/notes/<name>.md, if there is one."""
+        return f"notes/{name}.md" if (self.repo / "docs" / "notes" / f"{name}.md").exists() else None
+
+    def parts(self) -> dict[str, list[str]]:
+        out: dict[str, list[str]] = {}
+        for name, spec in self.resolved.items():
+            out.setdefault(spec["part"], []).append(name)
+        return dict(sorted(out.items()))
+
+    def _find_figures(self) -> dict[str, list[str]]:
+        """group (experiment, 'part_a' or demo) -> figure names present as PNG + SVG, in caption order."""
+        groups = list(self.resolved) + (["part_a"] if any(s["part"] == "A" for s in self.resolved.values())
+                                        else []) + list(self.cfg["demos"]) + list(self.studies)
+        out = {}
+        for g in groups:
+            d = self.root / "figures" / g
+            names = sorted({p.stem for p in d.glob("*.png") if (d / f"{p.stem}.svg").exists()},
+                           key=lambda n: (FIGURE_ORDER.index(n) if n in FIGURE_ORDER else len(FIGURE_ORDER), n))
+            if names:
+                out[g] = names
+        return out
+
+    def legend(self, group: str, figure: str) -> dict:
+        key = (group, figure)
+        if key not in self.legends:
+            p = self.root / "figures" / group / f"{figure}.json"
+            self.legends[key] = read_json(p) if p.exists() else {}
+        return self.legends[key]
+
+    def title(self, group: str) -> str:
+        if group in self.resolved:
+            return self.resolved[group]["title"]
+        if group == "part_a":
+            return "Part A summary"
+        if group in self.cfg["demos"]:
+            return self.cfg["demos"][group].get("title", group)
+        if group in self.studies:
+            return self.studies[group].get("title") or group.replace("_", " ")
+        return group
+
+    def page_of(self, group: str) -> str:
+        """The page that shows a figure group."""
+        if group in self.resolved:
+            return f"part-{self.resolved[group]['part'].lower()}/{group}.md"
+        if group == "part_a":
+            return "part-a/index.md"
+        if group in self.studies:
+            return "beyond.md"
+        return "part-c.md"

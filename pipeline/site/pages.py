@@ -1,0 +1,236 @@
+"""One context per page, built from the outputs: the numbers, links and figures a template
+shows. No sentence is written here; docs/templates/ holds them."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import shlex
+
+from pipeline.analysis.lecture import LECTURE, LECTURE_INITIAL_LOSS, LECTURE_STEPS
+from pipeline.site.code import excerpt, mlp_excerpts, spec_diff
+from pipeline.site.outputs import Outputs, caption_of
+from pipeline.site.render import fig_id, rel
+
+TABLE_KIND = {"activations": "act", "gradients": "grad", "weight_gradients": "wgrad", "update_ratios": "ud"}
+BN_PAIR_FIGURES = ("activations_init", "gradients_init", "activations_final", "update_ratios")
+TAB_FIGURES = ("activations_init", "gradients_init", "weight_gradients_init", "update_ratios")
+
+
+# ---- shared pieces ------------------------------------------------------------------------
+
+def link(o: Outputs, page: str, name: str) -> dict:
+    """An experiment as a link from `page`."""
+    spec = o.resolved[name]
+    return {"name": name, "title": spec["title"], "summary": spec.get("summary", ""), "href": rel(page, o.page_of(name))}
+
+
+def figure(o: Outputs, page: str, group: str, name: str) -> dict:
+    """What the `figure` macros need: files, caption, legend numbers and the kind of its layer table."""
+    title, caption = caption_of(name)
+    base = name.rsplit("_", 1)[0] if name.endswith(("_init", "_final")) else name
+    anchor = "#" + fig_id(group, name)
+    return {"group": group, "name": name, "title": title, "caption": caption, "group_title": o.title(group),
+            "png": rel(page, f"figures/{group}/{name}.png"), "index": rel(page, "figure-index.md") + anchor,
+            "index_html": rel(page, "figure-index.html") + anchor,  # for raw html, where links are not rewritten
+            "legend": o.legend(group, name), "table": TABLE_KIND.get(base)}
+
+
+def figures(o: Outputs, page: str, group: str, names: list[str] | None = None) -> list[dict]:
+    return [figure(o, page, group, f) for f in (o.figures.get(group, []) if names is None else names)]
+
+
+def deepest(lg: dict) -> dict | None:
+    """The legend entry of the deepest hidden layer."""
+    if not lg or "diverged" in lg:
+        return None
+    return lg[list(lg)[-1]]
+
+
+def family_key(spec: dict) -> tuple:
+    return (spec["activation"], spec["norm"], spec["fan_in_scaling"], spec.get("n_layers"), spec.get("n_hidden"))
+
+
+# ---- the home page and Part A -----------------------------------------------------------------
+
+def home_results(o: Outputs, page: str = "index.md") -> dict:
+    names = o.parts().get("A", [])
+    rows = []
+    for n in names:
+        m, lec = o.metrics[n], LECTURE.get(n, {})
+        diff = (m["val_loss"] - lec["val"]) if m["val_loss"] is not None and "val" in lec else None
+        rows.append({**link(o, page, n), "m": m, "lecture": lec or None, "lecture_init": LECTURE_INITIAL_LOSS.get(n),
+                     "val_minus_lecture": diff})
+    m0 = o.metrics[names[0]] if names else {}
+    short = sorted({o.metrics[n]["steps"] for n in names if o.metrics[n]["steps"] != LECTURE_STEPS})
+    return {"results": {"rows": rows, "vocab_size": m0.get("vocab_size"),
+                        "expected_initial_loss": m0.get("expected_initial_loss"), "lecture_steps": LECTURE_STEPS,
+                        "short": short, "reproduce": rel(page, "reproduce.md")}}
+
+
+def experiment_mlp(o: Outputs, name: str, names: list[str]) -> dict:
+    page = o.page_of(name)
+    spec, m = o.resolved[name], o.metrics[name]
+    i = names.index(name)
+    kind_prev = next((n for n in reversed(names[:i]) if o.resolved[n]["kind"] == spec["kind"]), None)
+    base = kind_prev
+    if spec["part"] != "A":  # beyond the lecture: compare with the closest lecture variant
+        lecture = [n for n in o.parts().get("A", []) if o.resolved[n]["kind"] == spec["kind"]]
+        base = min(lecture, key=lambda n: len(spec_diff(o.resolved[n], spec)), default=kind_prev)
+    base_spec = o.resolved[base] if base else None
+    diff = spec_diff(base_spec, spec)
+    lec = LECTURE.get(name, {})
+    return {"name": name, "spec": spec, "m": m, "init": m.get("init") or {}, "index": i + 1, "count": len(names),
+            "prev": link(o, page, names[i - 1]) if i else None,
+            "next": link(o, page, names[i + 1]) if i + 1 < len(names) else None,
+            "base": {**link(o, page, base), "previous": base == kind_prev} if base else None,
+            "diff": diff, "excerpts": mlp_excerpts(spec, base_spec, {k for k, _, _ in diff}), "note": o.note(name),
+            "lecture": {"initial_loss": LECTURE_INITIAL_LOSS.get(name), "train": lec.get("train"),
+                        "val": lec.get("val"), "steps": LECTURE_STEPS},
+            "figures": figures(o, page, name), "samples": o.samples[name], "seed": spec["sampling"]["seed"]}
+
+
+def part_a_index(o: Outputs, names: list[str]) -> dict:
+    page = "part-a/index.md"
+    rows = [{**link(o, page, n), "m": o.metrics[n]} for n in names]
+    return {"note": o.note("part_a"), "rows": rows, **home_results(o, page), "figures": figures(o, page, "part_a")}
+
+
+# ---- Part B ----------------------------------------------------------------------------------
+
+def experiment_deep(o: Outputs, name: str) -> dict:
+    page = o.page_of(name)
+    spec = o.resolved[name]
+    figs = figures(o, page, name)
+    code = excerpt("nn.models", "DeepMLP.__init__", [r"gain", r"last_layer_scale", r"fan_in_scaling", r"BatchNorm1d\("])
+    return {"name": name, "spec": spec, "m": o.metrics[name], "excerpt": code, "note": o.note(name),
+            "init": [f for f in figs if f["name"].endswith("_init")],
+            "final": [f for f in figs if f["name"].endswith("_final")],
+            "during": [f for f in figs if not f["name"].endswith(("_init", "_final"))]}
+
+
+def part_b_index(o: Outputs, names: list[str]) -> dict:
+    page = "part-b/index.md"
+    groups: dict[tuple, list[str]] = {}
+    for n in names:
+        groups.setdefault(family_key(o.resolved[n]), []).append(n)
+    families = []
+    for fam in groups.values():
+        runs = []
+        for n in sorted(fam, key=lambda n: o.resolved[n]["gain"]):
+            tabs = [f for f in TAB_FIGURES if f in o.figures.get(n, [])]
+            runs.append({**link(o, page, n), "gain": o.resolved[n]["gain"], "m": o.metrics[n],
+                         "deepest": deepest(o.legend(n, "activations_init")), "figures": figures(o, page, n, tabs)})
+        stds = [r["deepest"]["std"] for r in runs if r["deepest"]]
+        ratio = max(stds) / min(stds) if stds and min(stds) > 0 else None
+        families.append({"spec": o.resolved[fam[0]], "runs": runs, "ratio": ratio})
+    pairs = []
+    for n in names:
+        s = o.resolved[n]
+        if s["norm"] != "batchnorm":
+            continue
+        for p in names:
+            t = o.resolved[p]
+            if (t["norm"] == "none" and t["activation"] == s["activation"] and math.isclose(t["gain"], s["gain"])
+                    and t["fan_in_scaling"] == s["fan_in_scaling"]):
+                both = [f for f in BN_PAIR_FIGURES if f in o.figures.get(p, []) and f in o.figures.get(n, [])]
+                pairs.append({"plain": link(o, page, p), "batchnorm": link(o, page, n),
+                              "figures": [(figure(o, page, p, f), figure(o, page, n, f)) for f in both]})
+    return {"note": o.note("part_b"), "families": families, "pairs": pairs}
+
+
+# ---- Part C and beyond the lecture -----------------------------------------------------------------
+
+def part_c(o: Outputs) -> dict:
+    page = "part-c.md"
+    demos = [{"name": d, "data": data, "note": o.note(d), "figures": figures(o, page, d),
+              "widget": widget(o, data) if d == "batchnorm_demo" else None} for d, data in o.demos.items()]
+    return {"note": o.note("part_c"), "demos": demos}
+
+
+def widget(o: Outputs, data: dict) -> str | None:
+    """The lecture's slider, as the offline widget of docs/interactive/, started at the config's batch."""
+    path = o.repo / "docs" / "interactive" / "batchnorm.html"
+    if not path.exists():
+        return None
+    text = path.read_text()
+    text = re.sub(r'data-values="[^"]*"', f'data-values="{json.dumps(data["values"])}"', text, count=1)
+    text = re.sub(r'data-moved="[^"]*"', f'data-moved="{data["moved_index"]}"', text, count=1)
+    return text.strip()
+
+
+def scalar_columns(rows: list) -> list[str]:
+    """The scalar columns of a study's rows (nested values are left to its JSON file)."""
+    if not rows or not isinstance(rows[0], dict):
+        return []
+    return [k for k, v in rows[0].items() if isinstance(v, (str, int, float, bool)) or v is None]
+
+
+def beyond(o: Outputs) -> dict:
+    page = "beyond.md"
+    studies = [{"name": s, "title": o.title(s), "note": o.note(s), "text": data.get("text") or [],
+                "rows": data.get("rows") or [], "columns": scalar_columns(data.get("rows") or []),
+                "figures": figures(o, page, s)} for s, data in o.studies.items()]
+    single = [link(o, page, n) for n, s in o.resolved.items() if s["part"] not in ("A", "B")]
+    return {"note": o.note("beyond"), "studies": studies, "single": single}
+
+
+# ---- the figure index -----------------------------------------------------------------------------
+
+def provenance(o: Outputs, group: str) -> dict:
+    if group in o.resolved:
+        m = o.metrics[group]
+        return {"experiment": group, "config_hash": m["config_hash"], "data_sha256": m["data_sha256"],
+                "seed": m["seed"], "inputs": f"results/runs/{group}/"}
+    if group == "part_a":
+        names = o.parts().get("A", [])
+        m = o.metrics[names[0]] if names else {}
+        return {"experiment": ", ".join(names), "config_hash": ", ".join(o.metrics[n]["config_hash"] for n in names),
+                "data_sha256": m.get("data_sha256"), "seed": m.get("seed"),
+                "inputs": ", ".join(f"results/runs/{n}/" for n in names)}
+    from pipeline.config import spec_hash
+    if group in o.studies:
+        spec_of = o.cfg.get("beyond") or {}
+        key = group[len("compare_"):] if group.startswith("compare_") else group
+        spec = (spec_of.get("comparisons") or {}).get(key) or spec_of.get(key) or spec_of.get("sweeps") or {}
+        any_m = next(iter(o.metrics.values()), {})
+        return {"experiment": f"study {group}", "config_hash": spec_hash(spec),
+                "data_sha256": any_m.get("data_sha256"), "seed": "see the study's runs",
+                "inputs": f"results/beyond/{group}.json"}
+    spec = o.cfg["demos"].get(group, {})
+    return {"experiment": f"demo {group}", "config_hash": spec_hash(spec), "data_sha256": "— (synthetic data)",
+            "seed": spec.get("seed", "—"), "inputs": f"results/demos/{group}.json"}
+
+
+def figure_index(o: Outputs) -> dict:
+    page = "figure-index.md"
+    order = [(part, (["part_a"] if part == "A" else []) + names) for part, names in o.parts().items()]
+    order.append(("demos", list(o.cfg["demos"])))
+    if o.studies:
+        order.append(("studies", list(o.studies)))
+    sections = []
+    for part, groups in order:
+        entries = []
+        for g in groups:
+            if g not in o.figures:
+                continue
+            figs = []
+            for f in figures(o, page, g):
+                stem = f"figures/{g}/{f['name']}"
+                figs.append({**f, "id": fig_id(g, f["name"]), "file": stem, "svg": rel(page, stem + ".svg"),
+                             "json": rel(page, stem + ".json"),
+                             "bibtex_key": "makemore-bn:" + re.sub(r"[^A-Za-z0-9]+", "-", f"{g}-{f['name']}"),
+                             "regenerate": f"snakemake -j1 --force {shlex.quote(stem + '.png')}"})
+            entries.append({"group": g, "title": o.title(g), "href": rel(page, o.page_of(g)),
+                            "provenance": provenance(o, g), "figures": figs})
+        sections.append({"part": part, "groups": entries})
+    return {"git": o.git, "cite": o.cite, "year": (o.git.get("date") or "")[:4] or "n.d.", "sections": sections}
+
+
+# ---- the includes of the hand-written pages ---------------------------------------------------------
+
+def part_links(o: Outputs) -> dict:
+    parts = [(part, [{"title": o.resolved[n]["title"], "href": o.page_of(n)} for n in names])
+             for part, names in o.parts().items()]
+    return {"parts": parts, "demos": [d.get("title", k) for k, d in o.demos.items()]}
