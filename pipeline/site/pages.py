@@ -23,7 +23,8 @@ TAB_FIGURES = ("activations_init", "gradients_init", "weight_gradients_init", "u
 def link(o: Outputs, page: str, name: str) -> dict:
     """An experiment as a link from `page`."""
     spec = o.resolved[name]
-    return {"name": name, "title": spec["title"], "summary": spec.get("summary", ""), "href": rel(page, o.page_of(name))}
+    return {"name": name, "title": spec["title"], "summary": spec.get("summary", ""),
+            "href": rel(page, o.page_of(name))}
 
 
 def figure(o: Outputs, page: str, group: str, name: str) -> dict:
