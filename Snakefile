@@ -1,14 +1,18 @@
 # Reproduce the makemore lecture on activations, gradients and BatchNorm.
 #   snakemake -j4                       every experiment, figure, table and the site
 #   snakemake -j4 --configfile config.yaml config.quick.yaml   the same DAG, tiny runs
-# Wiring only: the logic lives in the `pipeline` package (pipeline/workflow/plan.py for the
-# helpers used here). config.yaml is validated when this file loads.
+# Wiring only: every rule runs a step of `python -m pipeline`, and the logic lives in the
+# package: PLAN (pipeline/workflow/plan.py) holds the validated config in the parts the rules
+# read. config.yaml is validated right here.
 
 import os
 import sys
 
 from pipeline.workflow.codegraph import code_for  # each rule's code inputs, from the import graph of its step
-from pipeline.workflow.plan import Workflow, RUN_FILES, mkdocs_hooks
+from pipeline.workflow.experiments import alternatives, run_files
+from pipeline.workflow.plan import Plan
+from pipeline.workflow.site_inputs import REPO, mkdocs_hooks, notebooks, site_sources
+
 
 configfile: "config.yaml"
 
@@ -17,24 +21,28 @@ envvars:
     "PATH",
 
 
-WF = Workflow.load(config, workflow.configfiles)  # validated here, before any job
+PLAN = Plan.load(config, workflow.configfiles)  # validated here, before any job
 # jobs run `python` from the environment running Snakemake, even when it is not activated
 os.environ["PATH"] = os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")
-PART_A = WF.names(part="A")
+PART_A = PLAN.experiments.names(part="A")
+
 
 wildcard_constraints:
-    exp=WF.name_pattern(),
-    demo=WF.demo_pattern(),
+    exp=PLAN.experiments.pattern(),
+    demo=PLAN.demos.pattern(),
 
 
 rule all:
     input:
-        WF.all_figures(),
-        WF.beyond_targets(),
+        PLAN.figures.all(),
+        PLAN.studies.targets(),
         "results/tables/part_a.json",
         "results/tables/part_a.md",
         "results/data.json",
         "site",  # the teaching site, last (rule site)
+
+
+# ---- the data set: downloaded (or copied from names_path) and checked against its sha256 ----
 
 
 rule data:
@@ -42,11 +50,11 @@ rule data:
         names="data/names.txt",
         info="results/data.json",  # sha256, origin and vocabulary of the word list, for the site
     params:
-        **WF.data_params(),
+        **PLAN.data_params(),
     conda:
         "envs/pipeline.yaml"
     resources:
-        **WF.rule_resources("data"),
+        **PLAN.asks.for_rule("data"),
     log:
         "logs/data.log",
     benchmark:
@@ -56,24 +64,30 @@ rule data:
         "--path {params.path:q} --sha256 {params.sha256} > {log} 2>&1 || (cat {log} >&2; exit 1)"
 
 
-rule train:  # the simple loop, one job per experiment (runtime.engine: simple)
+# ---- training: every experiment into results/runs/<experiment>/ ----------------------------------
+# runtime.engine: simple runs the lecture's loop, one job per experiment (rule train); batched, one
+# job per stack of experiments that share an architecture and step count (pipeline/training/groups.py).
+# Either way a job's params are its experiments' specs: editing one reruns the jobs that train it.
+
+
+rule train:
     wildcard_constraints:
-        exp=WF.simple_pattern(),
+        exp=PLAN.jobs.simple_pattern(),
     input:
         data="data/names.txt",
         code=code_for("train"),
     output:
-        [f"results/runs/{{exp}}/{f}" for f in RUN_FILES],
+        run_files("{exp}"),
     params:
-        spec=WF.spec_json,
+        spec=PLAN.experiments.spec_json,
         run_dir=subpath(output[0], parent=True),
-        checkpoint_every=WF.checkpoint_every(),
-    threads: WF.threads()
+        checkpoint_every=PLAN.runtime.checkpoint_every,
+    threads: PLAN.runtime.threads
     conda:
         "envs/pipeline.yaml"
     resources:
-        mem_mb=WF.train_mem_mb,
-        runtime=WF.train_runtime,
+        mem_mb=PLAN.asks.train_mem_mb,
+        runtime=PLAN.asks.train_runtime,
     log:
         "logs/train/{exp}.log",
     benchmark:
@@ -83,9 +97,7 @@ rule train:  # the simple loop, one job per experiment (runtime.engine: simple)
         "--threads {threads} --checkpoint-every {params.checkpoint_every} > {log} 2>&1"
 
 
-# the batched engine (runtime.engine: batched): one job per stack of experiments that share an
-# architecture and step count (pipeline/training/groups.py); it writes the same run directories
-for _job in WF.train_jobs():
+for _job in PLAN.jobs:
 
     rule:
         name:
@@ -94,16 +106,16 @@ for _job in WF.train_jobs():
             data="data/names.txt",
             code=code_for("train-many"),
         output:
-            WF.job_outputs(_job),
+            PLAN.jobs.outputs(_job),
         params:
-            specs=WF.job_specs_json(_job),
-            run_dirs=WF.job_run_dirs(_job),
-            checkpoint_every=WF.checkpoint_every(),
-        threads: WF.threads()
+            specs=PLAN.jobs.specs_json(_job),
+            run_dirs=PLAN.jobs.run_dirs(_job),
+            checkpoint_every=PLAN.runtime.checkpoint_every,
+        threads: PLAN.runtime.threads
         conda:
             "envs/pipeline.yaml"
         resources:
-            **WF.train_resources(_job),
+            **PLAN.asks.training_job(_job),
         log:
             f"logs/train/{_job}.log",
         benchmark:
@@ -114,67 +126,52 @@ for _job in WF.train_jobs():
             "> {log} 2>&1"
 
 
-rule plot_mlp:
-    wildcard_constraints:
-        exp=WF.name_pattern("mlp"),
-    input:
-        run=[f"results/runs/{{exp}}/{f}" for f in RUN_FILES],
-        code=code_for("plot"),
-    output:
-        WF.figure_files_pattern("mlp"),
-    params:
-        run_dir=subpath(input[0], parent=True),
-        out_dir=subpath(output[0], parent=True),
-        title=WF.title,
-    conda:
-        "envs/pipeline.yaml"
-    resources:
-        **WF.rule_resources("plot"),
-    log:
-        "logs/plot/{exp}.log",
-    benchmark:
-        "results/benchmarks/plot/{exp}.tsv"
-    shell:
-        "python -m pipeline plot --run {params.run_dir} --out {params.out_dir} --title {params.title:q} > {log} 2>&1"
+# ---- figures and tables: each run's figures, Part A's overlay, Part C's demonstrations, the ----
+# Part A table. Every figure is figures/<group>/<figure>.{png,svg,json} (pipeline/workflow/targets.py).
 
 
-rule plot_deep:
-    wildcard_constraints:
-        exp=WF.name_pattern("deep"),
-    input:
-        run=[f"results/runs/{{exp}}/{f}" for f in RUN_FILES],
-        code=code_for("plot"),
-    output:
-        WF.figure_files_pattern("deep"),
-    params:
-        run_dir=subpath(input[0], parent=True),
-        out_dir=subpath(output[0], parent=True),
-        title=WF.title,
-    conda:
-        "envs/pipeline.yaml"
-    resources:
-        **WF.rule_resources("plot"),
-    log:
-        "logs/plot/{exp}.log",
-    benchmark:
-        "results/benchmarks/plot/{exp}.tsv"
-    shell:
-        "python -m pipeline plot --run {params.run_dir} --out {params.out_dir} --title {params.title:q} > {log} 2>&1"
+for _kind in ("mlp", "deep"):
+
+    rule:
+        name:
+            f"plot_{_kind}"
+        wildcard_constraints:
+            exp=PLAN.experiments.pattern(_kind),
+        input:
+            run=run_files("{exp}"),
+            code=code_for("plot"),
+        output:
+            PLAN.figures.pattern(_kind),
+        params:
+            run_dir=subpath(input[0], parent=True),
+            out_dir=subpath(output[0], parent=True),
+            title=PLAN.experiments.title,
+        conda:
+            "envs/pipeline.yaml"
+        resources:
+            **PLAN.asks.for_rule("plot"),
+        log:
+            "logs/plot/{exp}.log",
+        benchmark:
+            "results/benchmarks/plot/{exp}.tsv"
+        shell:
+            "python -m pipeline plot --run {params.run_dir} --out {params.out_dir} --title {params.title:q} "
+            "> {log} 2>&1"
 
 
 rule plot_part_a:
     input:
-        runs=expand("results/runs/{exp}/{f}", exp=PART_A, f=RUN_FILES),
+        runs=[f for exp in PART_A for f in run_files(exp)],
         code=code_for("plot-part-a"),
     output:
-        WF.part_a_figures(),
+        PLAN.figures.part_a(),
     params:
         runs=expand("results/runs/{exp}", exp=PART_A),
         out_dir=subpath(output[0], parent=True),
     conda:
         "envs/pipeline.yaml"
     resources:
-        **WF.rule_resources("plot"),
+        **PLAN.asks.for_rule("plot"),
     log:
         "logs/plot/part_a.log",
     benchmark:
@@ -189,11 +186,11 @@ rule demo:
     output:
         "results/demos/{demo}.json",
     params:
-        spec=WF.demo_json,
+        spec=PLAN.demos.spec_json,
     conda:
         "envs/pipeline.yaml"
     resources:
-        **WF.rule_resources("demo"),
+        **PLAN.asks.for_rule("demo"),
     log:
         "logs/demo/{demo}.log",
     benchmark:
@@ -207,13 +204,13 @@ rule plot_demo:
         data="results/demos/{demo}.json",
         code=code_for("plot-demo"),
     output:
-        WF.demo_figures_pattern(),
+        PLAN.figures.demo_pattern(),
     params:
         out_dir=subpath(output[0], parent=True),
     conda:
         "envs/pipeline.yaml"
     resources:
-        **WF.rule_resources("plot"),
+        **PLAN.asks.for_rule("plot"),
     log:
         "logs/plot/demo_{demo}.log",
     benchmark:
@@ -232,7 +229,7 @@ rule report:
     conda:
         "envs/pipeline.yaml"
     resources:
-        **WF.rule_resources("report"),
+        **PLAN.asks.for_rule("report"),
     log:
         "logs/report.log",
     benchmark:
@@ -242,34 +239,35 @@ rule report:
 
 
 # ---- beyond the lecture: studies over many runs (config.yaml `beyond:`) ----------------------
-# Each reads the run directories of its experiments and writes results/beyond/<study>.json
-# (what the site renders) and figures/<study>/. pipeline/config/expand.py expands seeds and sweeps.
+# One module per study in pipeline/studies/, found by its registry; each job reads the run
+# directories of its experiments and writes results/beyond/<id>.json (what the site renders) and
+# figures/<id>/. Its code inputs are the CLI step's and its own module's.
 
 
 rule beyond:
     input:
-        WF.beyond_targets(),
+        PLAN.studies.targets(),
 
 
-for _study in WF.studies():
+for _study in PLAN.studies:
 
     rule:
         name:
             f"study_{_study}"
         input:
-            runs=WF.study_inputs(_study),
+            runs=PLAN.studies.inputs(_study),
             data="data/names.txt",
-            code=code_for("study"),
+            code=code_for("study", PLAN.studies.source(_study)),
         output:
-            WF.study_outputs(_study),
+            PLAN.studies.outputs(_study),
         params:
-            spec=WF.study_params(_study),
+            spec=PLAN.studies.params(_study),
             study=_study,
-        threads: WF.threads()
+        threads: PLAN.runtime.threads
         conda:
             "envs/pipeline.yaml"
         resources:
-            **WF.rule_resources("study"),
+            **PLAN.asks.for_rule("study"),
         log:
             f"logs/beyond/{_study}.log",
         benchmark:
@@ -280,26 +278,25 @@ for _study in WF.studies():
             "--threads {threads} > {log} 2>&1"
 
 
-# ---- the teaching site (pipeline/site/__init__.py): pages from the outputs, then MkDocs, last ----------
+# ---- the teaching site (pipeline/site/): pages from the outputs, then MkDocs, last ---------------
 # The pages and notebooks go to docs/generated/ of the working directory; pipeline/site/hooks.py
 # mounts them, and figures/, into the site. `mkdocs build --strict` alone re-renders from them.
-from pipeline.workflow.plan import REPO, alternatives, notebooks, site_digest, site_page_inputs, site_sources
 
 
 rule site_pages:
     input:
-        site_page_inputs(WF),
+        PLAN.site.inputs(),
         code=code_for("site"),
         notes=site_sources(),
     output:
         directory("docs/generated/content"),
     params:
         configfiles=workflow.configfiles,
-        digest=site_digest(WF),  # any config edit regenerates the pages
+        digest=PLAN.site.digest(),  # any config edit regenerates the pages
     conda:
         "envs/pipeline.yaml"
     resources:
-        **WF.rule_resources("site"),
+        **PLAN.asks.for_rule("site"),
     log:
         "logs/site/pages.log",
     benchmark:
@@ -321,7 +318,7 @@ rule site_dag:
     conda:
         "envs/pipeline.yaml"
     resources:
-        **WF.rule_resources("site"),
+        **PLAN.asks.for_rule("site"),
     log:
         "logs/site/dag.log",
     benchmark:
@@ -336,7 +333,7 @@ rule notebook:
         notebook=alternatives(notebooks()),
     input:
         src=f"{REPO}/notebooks/{{notebook}}.py",
-        runs=site_page_inputs(WF),
+        runs=PLAN.site.inputs(),
         checkpoints=expand("results/runs/{exp}/checkpoint.pt", exp=PART_A),
         code=lambda wc: code_for("site", f"{REPO}/notebooks/{wc.notebook}.py"),  # and what the notebook imports
     output:
@@ -344,7 +341,7 @@ rule notebook:
     conda:
         "envs/pipeline.yaml"
     resources:
-        **WF.rule_resources("site"),
+        **PLAN.asks.for_rule("site"),
     log:
         "logs/site/notebook_{notebook}.log",
     benchmark:
@@ -359,7 +356,7 @@ rule site:
         "docs/generated/dag/dag.svg",
         "docs/generated/dag/rulegraph.svg",
         expand("docs/generated/notebooks/{notebook}.ipynb", notebook=notebooks()),
-        WF.all_figures(),
+        PLAN.figures.all(),
         sources=site_sources(),
         code=code_for("site", *mkdocs_hooks()),  # mkdocs runs the hooks
         mkdocs=f"{REPO}/mkdocs.yml",
@@ -368,7 +365,7 @@ rule site:
     conda:
         "envs/pipeline.yaml"
     resources:
-        **WF.rule_resources("site"),
+        **PLAN.asks.for_rule("site"),
     log:
         "logs/site/mkdocs.log",
     benchmark:
