@@ -46,7 +46,7 @@ def test_edits_rerun_only_what_they_touch(tmp_path, names_path):
     shutil.copytree(ROOT / "pipeline", copy / "pipeline", ignore=shutil.ignore_patterns("__pycache__"))
     for f in ("Snakefile", "config.yaml", "config.quick.yaml", "mkdocs.yml", "CITATION.cff"):
         shutil.copy(ROOT / f, copy / f)
-    for d in ("envs",):
+    for d in ("rules", "envs"):
         shutil.copytree(ROOT / d, copy / d)
     simple = "runtime:\n  engine: simple\n"  # one job per experiment: the sharpest claim
     (copy / "extra.yaml").write_text(simple)

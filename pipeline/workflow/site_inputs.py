@@ -39,6 +39,11 @@ def site_sources() -> list[str]:
     return [str(REPO / "mkdocs.yml"), str(REPO / "CITATION.cff")] + sorted(str(p) for p in files)
 
 
+def rule_files(main_snakefile: str) -> list[str]:
+    """The rule files the pipeline graph is drawn from: rules/*.smk beside the Snakefile."""
+    return sorted(str(p) for p in (Path(main_snakefile).parent / "rules").glob("*.smk"))
+
+
 class SitePages:
     """What the generated pages read: the shown runs, every figure (legends), the demos' numbers,
     the studies' results; and a digest of the config, so editing an experiment regenerates them."""
