@@ -1,14 +1,16 @@
 # Reproduce the makemore lecture on activations, gradients and BatchNorm.
 #   snakemake -j4                       every experiment, figure, table and the site
 #   snakemake -j4 --configfile config.yaml config.quick.yaml   the same DAG, tiny runs
-# Wiring only: the logic lives in the `pipeline` package (pipeline/workflow/plan.py for the
-# helpers used here). config.yaml is validated when this file loads.
+# Wiring only. The rules are in rules/, one file per stage; every rule runs a step of
+# `python -m pipeline`, and the logic lives in the package: PLAN (pipeline/workflow/plan.py)
+# holds the validated config in the parts the rules read. config.yaml is validated right here.
 
 import os
 import sys
 
 from pipeline.workflow.codegraph import code_for  # each rule's code inputs, from the import graph of its step
-from pipeline.workflow.plan import Workflow, RUN_FILES, mkdocs_hooks
+from pipeline.workflow.plan import Plan
+
 
 configfile: "config.yaml"
 
@@ -17,361 +19,44 @@ envvars:
     "PATH",
 
 
-WF = Workflow.load(config, workflow.configfiles)  # validated here, before any job
+PLAN = Plan.load(config, workflow.configfiles)  # validated here, before any job
 # jobs run `python` from the environment running Snakemake, even when it is not activated
 os.environ["PATH"] = os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")
-PART_A = WF.names(part="A")
+PART_A = PLAN.experiments.names(part="A")
+
 
 wildcard_constraints:
-    exp=WF.name_pattern(),
-    demo=WF.demo_pattern(),
+    exp=PLAN.experiments.pattern(),
+    demo=PLAN.demos.pattern(),
+
+
+# Jobs of a few seconds (results/benchmarks/) run where Snakemake runs, never through a cluster's
+# queue; `data` may download, which compute nodes often cannot.
+localrules:
+    all,
+    beyond,
+    data,
+    report,
+    demo,
+    plot_demo,
+    plot_part_a,
+    site_pages,
+    site_dag,
+    site,
 
 
 rule all:
     input:
-        WF.all_figures(),
-        WF.beyond_targets(),
+        PLAN.figures.all(),
+        PLAN.studies.targets(),
         "results/tables/part_a.json",
         "results/tables/part_a.md",
         "results/data.json",
         "site",  # the teaching site, last (rule site)
 
 
-rule data:
-    output:
-        names="data/names.txt",
-        info="results/data.json",  # sha256, origin and vocabulary of the word list, for the site
-    params:
-        **WF.data_params(),
-    conda:
-        "envs/pipeline.yaml"
-    resources:
-        **WF.rule_resources("data"),
-    log:
-        "logs/data.log",
-    benchmark:
-        "results/benchmarks/data/names.tsv"
-    shell:
-        "python -m pipeline fetch --out {output.names} --info {output.info} --url {params.url:q} "
-        "--path {params.path:q} --sha256 {params.sha256} > {log} 2>&1 || (cat {log} >&2; exit 1)"
-
-
-rule train:  # the simple loop, one job per experiment (runtime.engine: simple)
-    wildcard_constraints:
-        exp=WF.simple_pattern(),
-    input:
-        data="data/names.txt",
-        code=code_for("train"),
-    output:
-        [f"results/runs/{{exp}}/{f}" for f in RUN_FILES],
-    params:
-        spec=WF.spec_json,
-        run_dir=subpath(output[0], parent=True),
-        checkpoint_every=WF.checkpoint_every(),
-    threads: WF.threads()
-    conda:
-        "envs/pipeline.yaml"
-    resources:
-        mem_mb=WF.train_mem_mb,
-        runtime=WF.train_runtime,
-    log:
-        "logs/train/{exp}.log",
-    benchmark:
-        "results/benchmarks/train/{exp}.tsv"
-    shell:
-        "python -m pipeline train --spec {params.spec:q} --data {input.data} --out {params.run_dir} "
-        "--threads {threads} --checkpoint-every {params.checkpoint_every} > {log} 2>&1"
-
-
-# the batched engine (runtime.engine: batched): one job per stack of experiments that share an
-# architecture and step count (pipeline/training/groups.py); it writes the same run directories
-for _job in WF.train_jobs():
-
-    rule:
-        name:
-            f"train_{_job}"
-        input:
-            data="data/names.txt",
-            code=code_for("train-many"),
-        output:
-            WF.job_outputs(_job),
-        params:
-            specs=WF.job_specs_json(_job),
-            run_dirs=WF.job_run_dirs(_job),
-            checkpoint_every=WF.checkpoint_every(),
-        threads: WF.threads()
-        conda:
-            "envs/pipeline.yaml"
-        resources:
-            **WF.train_resources(_job),
-        log:
-            f"logs/train/{_job}.log",
-        benchmark:
-            f"results/benchmarks/train/{_job}.tsv"
-        shell:
-            "python -m pipeline train-many --specs {params.specs:q} --data {input.data} "
-            "--out {params.run_dirs} --threads {threads} --checkpoint-every {params.checkpoint_every} "
-            "> {log} 2>&1"
-
-
-rule plot_mlp:
-    wildcard_constraints:
-        exp=WF.name_pattern("mlp"),
-    input:
-        run=[f"results/runs/{{exp}}/{f}" for f in RUN_FILES],
-        code=code_for("plot"),
-    output:
-        WF.figure_files_pattern("mlp"),
-    params:
-        run_dir=subpath(input[0], parent=True),
-        out_dir=subpath(output[0], parent=True),
-        title=WF.title,
-    conda:
-        "envs/pipeline.yaml"
-    resources:
-        **WF.rule_resources("plot"),
-    log:
-        "logs/plot/{exp}.log",
-    benchmark:
-        "results/benchmarks/plot/{exp}.tsv"
-    shell:
-        "python -m pipeline plot --run {params.run_dir} --out {params.out_dir} --title {params.title:q} > {log} 2>&1"
-
-
-rule plot_deep:
-    wildcard_constraints:
-        exp=WF.name_pattern("deep"),
-    input:
-        run=[f"results/runs/{{exp}}/{f}" for f in RUN_FILES],
-        code=code_for("plot"),
-    output:
-        WF.figure_files_pattern("deep"),
-    params:
-        run_dir=subpath(input[0], parent=True),
-        out_dir=subpath(output[0], parent=True),
-        title=WF.title,
-    conda:
-        "envs/pipeline.yaml"
-    resources:
-        **WF.rule_resources("plot"),
-    log:
-        "logs/plot/{exp}.log",
-    benchmark:
-        "results/benchmarks/plot/{exp}.tsv"
-    shell:
-        "python -m pipeline plot --run {params.run_dir} --out {params.out_dir} --title {params.title:q} > {log} 2>&1"
-
-
-rule plot_part_a:
-    input:
-        runs=expand("results/runs/{exp}/{f}", exp=PART_A, f=RUN_FILES),
-        code=code_for("plot-part-a"),
-    output:
-        WF.part_a_figures(),
-    params:
-        runs=expand("results/runs/{exp}", exp=PART_A),
-        out_dir=subpath(output[0], parent=True),
-    conda:
-        "envs/pipeline.yaml"
-    resources:
-        **WF.rule_resources("plot"),
-    log:
-        "logs/plot/part_a.log",
-    benchmark:
-        "results/benchmarks/plot/part_a.tsv"
-    shell:
-        "python -m pipeline plot-part-a --runs {params.runs} --out {params.out_dir} > {log} 2>&1"
-
-
-rule demo:
-    input:
-        code=code_for("demo"),
-    output:
-        "results/demos/{demo}.json",
-    params:
-        spec=WF.demo_json,
-    conda:
-        "envs/pipeline.yaml"
-    resources:
-        **WF.rule_resources("demo"),
-    log:
-        "logs/demo/{demo}.log",
-    benchmark:
-        "results/benchmarks/demo/{demo}.tsv"
-    shell:
-        "python -m pipeline demo {wildcards.demo} --spec {params.spec:q} --out {output} > {log} 2>&1"
-
-
-rule plot_demo:
-    input:
-        data="results/demos/{demo}.json",
-        code=code_for("plot-demo"),
-    output:
-        WF.demo_figures_pattern(),
-    params:
-        out_dir=subpath(output[0], parent=True),
-    conda:
-        "envs/pipeline.yaml"
-    resources:
-        **WF.rule_resources("plot"),
-    log:
-        "logs/plot/demo_{demo}.log",
-    benchmark:
-        "results/benchmarks/plot/demo_{demo}.tsv"
-    shell:
-        "python -m pipeline plot-demo {wildcards.demo} --data {input.data} --out {params.out_dir} > {log} 2>&1"
-
-
-rule report:
-    input:
-        metrics=expand("results/runs/{exp}/metrics.json", exp=PART_A),
-        code=code_for("report"),
-    output:
-        json="results/tables/part_a.json",
-        md="results/tables/part_a.md",
-    conda:
-        "envs/pipeline.yaml"
-    resources:
-        **WF.rule_resources("report"),
-    log:
-        "logs/report.log",
-    benchmark:
-        "results/benchmarks/report/part_a.tsv"
-    shell:
-        "python -m pipeline report --metrics {input.metrics} --json {output.json} --md {output.md} > {log} 2>&1"
-
-
-# ---- beyond the lecture: studies over many runs (config.yaml `beyond:`) ----------------------
-# Each reads the run directories of its experiments and writes results/beyond/<study>.json
-# (what the site renders) and figures/<study>/. pipeline/config/expand.py expands seeds and sweeps.
-
-
-rule beyond:
-    input:
-        WF.beyond_targets(),
-
-
-for _study in WF.studies():
-
-    rule:
-        name:
-            f"study_{_study}"
-        input:
-            runs=WF.study_inputs(_study),
-            data="data/names.txt",
-            code=code_for("study"),
-        output:
-            WF.study_outputs(_study),
-        params:
-            spec=WF.study_params(_study),
-            study=_study,
-        threads: WF.threads()
-        conda:
-            "envs/pipeline.yaml"
-        resources:
-            **WF.rule_resources("study"),
-        log:
-            f"logs/beyond/{_study}.log",
-        benchmark:
-            f"results/benchmarks/beyond/{_study}.tsv"
-        shell:
-            "python -m pipeline study {params.study} --spec {params.spec:q} --runs results/runs "
-            "--data {input.data} --out results/beyond --figures figures/{params.study} "
-            "--threads {threads} > {log} 2>&1"
-
-
-# ---- the teaching site (pipeline/site/__init__.py): pages from the outputs, then MkDocs, last ----------
-# The pages and notebooks go to docs/generated/ of the working directory; pipeline/site/hooks.py
-# mounts them, and figures/, into the site. `mkdocs build --strict` alone re-renders from them.
-from pipeline.workflow.plan import REPO, alternatives, notebooks, site_digest, site_page_inputs, site_sources
-
-
-rule site_pages:
-    input:
-        site_page_inputs(WF),
-        code=code_for("site"),
-        notes=site_sources(),
-    output:
-        directory("docs/generated/content"),
-    params:
-        configfiles=workflow.configfiles,
-        digest=site_digest(WF),  # any config edit regenerates the pages
-    conda:
-        "envs/pipeline.yaml"
-    resources:
-        **WF.rule_resources("site"),
-    log:
-        "logs/site/pages.log",
-    benchmark:
-        "results/benchmarks/site/pages.tsv"
-    shell:
-        "python -m pipeline site pages --configfile {params.configfiles:q} --out {output} > {log} 2>&1"
-
-
-rule site_dag:
-    input:
-        snakefile=workflow.main_snakefile,
-        configfiles=workflow.configfiles,
-        code=code_for("site"),
-    output:
-        "docs/generated/dag/dag.svg",
-        "docs/generated/dag/rulegraph.svg",
-    params:
-        out_dir=subpath(output[0], parent=True),
-    conda:
-        "envs/pipeline.yaml"
-    resources:
-        **WF.rule_resources("site"),
-    log:
-        "logs/site/dag.log",
-    benchmark:
-        "results/benchmarks/site/dag.tsv"
-    shell:
-        "python -m pipeline site dag --snakefile {input.snakefile:q} --configfile {input.configfiles:q} "
-        "--out {params.out_dir} > {log} 2>&1"
-
-
-rule notebook:
-    wildcard_constraints:
-        notebook=alternatives(notebooks()),
-    input:
-        src=f"{REPO}/notebooks/{{notebook}}.py",
-        runs=site_page_inputs(WF),
-        checkpoints=expand("results/runs/{exp}/checkpoint.pt", exp=PART_A),
-        code=lambda wc: code_for("site", f"{REPO}/notebooks/{wc.notebook}.py"),  # and what the notebook imports
-    output:
-        "docs/generated/notebooks/{notebook}.ipynb",
-    conda:
-        "envs/pipeline.yaml"
-    resources:
-        **WF.rule_resources("site"),
-    log:
-        "logs/site/notebook_{notebook}.log",
-    benchmark:
-        "results/benchmarks/notebook/{notebook}.tsv"
-    shell:
-        "python -m pipeline site notebook --src {input.src:q} --out {output} > {log} 2>&1"
-
-
-rule site:
-    input:
-        "docs/generated/content",
-        "docs/generated/dag/dag.svg",
-        "docs/generated/dag/rulegraph.svg",
-        expand("docs/generated/notebooks/{notebook}.ipynb", notebook=notebooks()),
-        WF.all_figures(),
-        sources=site_sources(),
-        code=code_for("site", *mkdocs_hooks()),  # mkdocs runs the hooks
-        mkdocs=f"{REPO}/mkdocs.yml",
-    output:
-        directory("site"),
-    conda:
-        "envs/pipeline.yaml"
-    resources:
-        **WF.rule_resources("site"),
-    log:
-        "logs/site/mkdocs.log",
-    benchmark:
-        "results/benchmarks/site/mkdocs.tsv"
-    shell:
-        "python -m pipeline site build --config-file {input.mkdocs:q} --site-dir {output} > {log} 2>&1"
+include: "rules/data.smk"
+include: "rules/train.smk"
+include: "rules/figures.smk"
+include: "rules/studies.smk"
+include: "rules/site.smk"

@@ -38,7 +38,7 @@ def main(argv: list[str] | None = None) -> int:
     from pipeline.data import load_dataset
     from pipeline.nn.fold import check_and_time
     from pipeline.nn.models import build_model
-    from pipeline.studies.runners import load_trained
+    from pipeline.studies.common import load_trained
 
     torch.set_num_threads(a.threads)
     data = load_dataset(a.data)

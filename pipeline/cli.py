@@ -76,24 +76,14 @@ def _report(a):
 def _study(a):
     from pathlib import Path
 
-    from pipeline.studies import runners as extras
-    spec, out = json.loads(a.spec), Path(a.out)
-    if a.study == "seeds":
-        r = extras.seed_study(spec, a.runs, out / "seeds.json", out / "seeds.md", a.figures)
-    elif a.study == "gain_sweep":
-        r = extras.gain_sweep(spec, a.runs, out / "gain_sweep.json", a.figures)
-    elif a.study.startswith("compare_"):
-        r = extras.compare(spec, a.runs, out / f"{a.study}.json", a.figures)
-    elif a.study == "momentum":
-        r = extras.momentum_study(spec, a.runs, a.data, out / "momentum.json", a.figures)
-    elif a.study == "zero_init":
-        r = extras.zero_init_study(spec, a.runs, a.data, out / "zero_init.json", a.figures)
-    elif a.study == "fold":
-        r = extras.fold_study(spec, a.runs, a.data, out / "fold.json", threads=a.threads)
-    else:
-        raise SystemExit(f"error: unknown study {a.study!r}; known: seeds, gain_sweep, compare_<name>, "
-                         "momentum, zero_init, fold")
-    for line in r.get("text", []):
+    from pipeline.studies import registry
+    try:
+        study = registry.study_of(a.study)
+    except KeyError as e:
+        raise SystemExit(f"error: {e.args[0]}") from None
+    io = registry.StudyIO(id=a.study, runs=Path(a.runs), data=Path(a.data), out=Path(a.out),
+                          figures=Path(a.figures), threads=a.threads)
+    for line in study.run(json.loads(a.spec), io).get("text", []):
         print(line)
 
 
@@ -198,10 +188,10 @@ def main(argv: list[str] | None = None) -> int:
     s.set_defaults(func=_report)
 
     s = sub.add_parser("study", help="a study beyond the lecture, over many runs",
-                       description="Read the run directories of one study from config.yaml `beyond:` "
-                                   "(seeds, gain_sweep, compare_<name>, momentum, zero_init, fold) and write "
-                                   "<out>/<study>.json plus its figures.")
-    s.add_argument("study", help="seeds, gain_sweep, compare_<name>, momentum, zero_init or fold")
+                       description="Read the run directories of one study job from config.yaml `beyond:` "
+                                   "(a module of pipeline/studies/: seeds, gain_sweep, compare_<name>, momentum, "
+                                   "zero_init, fold, ...) and write <out>/<id>.json plus its figures.")
+    s.add_argument("study", help="the job id: a study's name, or <name>_<instance> (compare_activations)")
     s.add_argument("--spec", required=True, help="the study's spec as JSON (what the Snakefile passes)")
     s.add_argument("--runs", default="results/runs", help="the directory holding the run directories")
     s.add_argument("--data", default="data/names.txt", help="the word list (studies that re-evaluate models)")

@@ -12,8 +12,10 @@ import sys
 import pytest
 
 from pipeline.config import merge, read_yaml
+from pipeline.studies import registry
 from pipeline.workflow import codegraph
-from pipeline.workflow.plan import Workflow, mkdocs_hooks
+from pipeline.workflow.plan import Plan
+from pipeline.workflow.site_inputs import mkdocs_hooks
 from tests.conftest import ROOT, run_snakemake
 
 pytestmark = pytest.mark.slow
@@ -37,34 +39,44 @@ def imported(args: list[str], cwd) -> set[str]:
 
 @pytest.fixture(scope="module")
 def wf():
-    return Workflow(merge(read_yaml(ROOT / "config.yaml"), read_yaml(ROOT / "config.quick.yaml")))
+    return Plan(merge(read_yaml(ROOT / "config.yaml"), read_yaml(ROOT / "config.quick.yaml")))
 
 
 def _steps(wf, run, tmp):
-    deep = wf.train_spec("tanh_gain_5_3") | {"steps": 3}
-    mlp = wf.train_spec("kaiming") | {"steps": 3, "lr_decay_step": 1}
-    demo = json.dumps(wf.cfg["demos"]["linear_stats"])
-    yield "validate", ["validate", "--configfile", str(ROOT / "config.yaml")]
+    """(step, the rule's code inputs, the command's arguments)"""
+    deep = wf.experiments.train_spec("tanh_gain_5_3") | {"steps": 3}
+    mlp = wf.experiments.train_spec("kaiming") | {"steps": 3, "lr_decay_step": 1}
+    demo = json.dumps(wf.demos.specs["linear_stats"])
+    part_a = wf.experiments.names(part="A")
+    # validation reads every study's declaration (the registry imports them by name): no rule runs
+    # `validate`, and a job sees a declaration through its params (codegraph's docstring)
+    studies = {registry.source(s) for s in registry.module_names()}
+    yield "validate", set(codegraph.code_for("validate")) | studies, ["validate", "--configfile",
+                                                                      str(ROOT / "config.yaml")]
+    for step, args in _rule_steps(wf, tmp, deep, mlp, demo, part_a):
+        yield step, set(codegraph.code_for(step)), args
+    for study in wf.studies:  # a study rule's code: the CLI step's and its own module
+        yield "study", set(codegraph.code_for("study", wf.studies.source(study))), [
+            "study", study, "--spec", wf.studies.params(study), "--out", f"{tmp}/b", "--figures", f"{tmp}/bf/{study}"]
+
+
+def _rule_steps(wf, tmp, deep, mlp, demo, part_a):
     yield "train", ["train", "--spec", json.dumps(mlp), "--data", "data/names.txt", "--out", f"{tmp}/t"]
     yield "train-many", ["train-many", "--specs", json.dumps([deep, deep | {"seed": 1}]), "--data",
                          "data/names.txt", "--out", f"{tmp}/m1", f"{tmp}/m2"]
     yield "plot", ["plot", "--run", "results/runs/kaiming", "--out", f"{tmp}/fig"]
     yield "plot", ["plot", "--run", "results/runs/tanh_gain_5_3", "--out", f"{tmp}/fig2"]
-    yield "plot-part-a", ["plot-part-a", "--runs", *(f"results/runs/{n}" for n in wf.names(part="A")),
-                          "--out", f"{tmp}/pa"]
+    yield "plot-part-a", ["plot-part-a", "--runs", *(f"results/runs/{n}" for n in part_a), "--out", f"{tmp}/pa"]
     yield "demo", ["demo", "linear_stats", "--spec", demo, "--out", f"{tmp}/d.json"]
     yield "plot-demo", ["plot-demo", "linear_stats", "--data", f"{tmp}/d.json", "--out", f"{tmp}/pd"]
-    yield "report", ["report", "--metrics", *(f"results/runs/{n}/metrics.json" for n in wf.names(part="A")),
+    yield "report", ["report", "--metrics", *(f"results/runs/{n}/metrics.json" for n in part_a),
                      "--json", f"{tmp}/r.json", "--md", f"{tmp}/r.md"]
-    for study in wf.studies():
-        yield "study", ["study", study, "--spec", wf.study_params(study), "--out", f"{tmp}/b",
-                        "--figures", f"{tmp}/bf/{study}"]
 
 
 def test_each_step_imports_only_what_its_rule_lists(quick_run, wf, tmp_path):
     seen = set()
-    for step, args in _steps(wf, quick_run, tmp_path):
-        missing = imported(args, quick_run) - set(codegraph.code_for(step))
+    for step, code, args in _steps(wf, quick_run, tmp_path):
+        missing = imported(args, quick_run) - code
         assert not missing, f"`python -m pipeline {step}` imported {sorted(missing)}, absent from its code inputs"
         seen.add(step)
     assert seen >= {"train", "train-many", "plot", "report", "study", "demo"}
@@ -72,14 +84,17 @@ def test_each_step_imports_only_what_its_rule_lists(quick_run, wf, tmp_path):
 
 def test_lists_are_per_step_not_everything():
     """A figure edit must not retrain: the plot step's inputs hold no training code, and back."""
-    def rel(step):
-        return {os.path.relpath(f, ROOT / "pipeline") for f in codegraph.code_for(step)}
-    plot, train = rel("plot"), rel("train-many")
-    assert any(f.startswith("plots/") for f in plot)
-    assert not any(f.startswith(("training/", "nn/")) for f in plot)
+    def rel(files):
+        return {os.path.relpath(f, ROOT / "pipeline") for f in files}
+    plot, train = rel(codegraph.code_for("plot")), rel(codegraph.code_for("train-many"))
+    assert "plots/__init__.py" in plot and "training/loop.py" not in plot and "nn/models.py" not in plot
     assert {"training/engine.py", "training/loop.py", "nn/models.py", "nn/layers.py"} <= train
-    assert not any(f.startswith("plots/") for f in train)
-    assert "analysis/lecture.py" in rel("study")  # the lecture's numbers, printed beside the seeds
+    assert "plots/__init__.py" not in train
+    # a study rule runs its own module, not the other studies; no training job runs a study
+    seeds = rel(codegraph.code_for("study", registry.source("seeds")))
+    assert {"studies/seeds.py", "studies/registry.py", "analysis/lecture.py"} <= seeds  # the lecture's numbers
+    assert not {"studies/momentum.py", "studies/compare.py", "training/engine.py"} & seeds
+    assert not {f"studies/{s}.py" for s in registry.module_names()} & (train | rel(codegraph.code_for("train")))
 
 
 def test_site_inputs_hold_quoted_sources_and_mkdocs_hooks():
@@ -88,8 +103,8 @@ def test_site_inputs_hold_quoted_sources_and_mkdocs_hooks():
 
 
 def test_touching_a_module_a_rule_runs_reruns_that_rule(quick_run, names_path):
-    """analysis/lecture.py holds the lecture's numbers the seed study prints beside ours: editing it must
-    bring the seed study back into the dry run (it did not, when code inputs were typed by hand)."""
+    """analysis/lecture.py holds the lecture's numbers the seed study prints beside ours: editing it
+    must bring the seed study back into the dry run (it did not, when code inputs were typed by hand)."""
     path = ROOT / "pipeline" / "analysis" / "lecture.py"
     st = path.stat()
     before = run_snakemake(quick_run, names_path, "-n").stdout

@@ -89,14 +89,16 @@ def test_wildcard_patterns_match_the_names_and_nothing_else(config):
     """The Snakefile's wildcard_constraints: a dot in a name is a dot, not any character."""
     import re
 
-    from pipeline.workflow.plan import Workflow
-    wf = Workflow(read_yaml(ROOT / "config.yaml"))
-    for pattern, names in ((wf.name_pattern(), wf.names()), (wf.demo_pattern(), wf.demos()),
-                           (wf.name_pattern("deep"), wf.names("deep"))):
+    from pipeline.workflow.plan import Plan
+    plan = Plan(read_yaml(ROOT / "config.yaml"))
+    exps, demos = plan.experiments, plan.demos
+    for pattern, names in ((exps.pattern(), exps.names()), (demos.pattern(), demos.names()),
+                           (exps.pattern("deep"), exps.names("deep"))):
         assert all(re.fullmatch(pattern, n) for n in names)
         dotted = [n for n in names if "." in n]
         for n in dotted:
             assert not re.fullmatch(pattern, n.replace(".", "x")), n
-    assert any("." in n for n in wf.names())  # the check above has something to bite on
-    # and the Snakefile builds every constraint with those helpers, never with a bare join
-    assert '"|".join(' not in (ROOT / "Snakefile").read_text()
+    assert any("." in n for n in exps.names())  # the check above has something to bite on
+    # and the workflow builds every constraint with those helpers, never with a bare join
+    for snakefile in [ROOT / "Snakefile", *sorted((ROOT / "rules").glob("*.smk"))]:
+        assert '"|".join(' not in snakefile.read_text(), snakefile

@@ -14,11 +14,11 @@ import yaml
 
 from pipeline.analysis import diagnostics as dg
 from pipeline.analysis import stats
-from pipeline.config import ConfigError, load, validate
-from pipeline.config import expand as studies
+from pipeline.config import ConfigError, expand, load, validate
 from pipeline.nn.layers import ELU, BatchNorm1d, LayerNorm, LeakyReLU, Linear, ReLU, Sigmoid
 from pipeline.nn.models import ACTIVATIONS, GAIN_NAMES, DeepMLP, build_model, loss_fn, recommended_gain
-from pipeline.studies.runners import sensitivity
+from pipeline.studies.gain_sweep import sensitivity, sweep_members
+from pipeline.studies.seeds import seed_names
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -215,7 +215,7 @@ def test_sensitivity_width():
 # ---- config: expansion of seeds and sweeps --------------------------------------------------------
 
 def test_log_gains():
-    g = studies.log_gains(0.25, 4, 9)
+    g = expand.log_gains(0.25, 4, 9)
     assert g[0] == 0.25 and g[-1] == 4 and g[4] == 1
     assert np.allclose(np.diff(np.log2(g)), 0.5)
 
@@ -224,7 +224,7 @@ def test_sweep_and_seed_expansion_from_config(config):
     b = config["beyond"]
     assert len(b["sweeps"]) == 2
     for name, sw in b["sweeps"].items():
-        members = studies.sweep_members(name, sw)
+        members = sweep_members(name, sw)
         assert len({g for _, g, _ in members}) >= 9
         assert min(g for _, g, _ in members) == 0.25 and max(g for _, g, _ in members) == 4
         for exp, gain, seed in members:
@@ -237,7 +237,7 @@ def test_sweep_and_seed_expansion_from_config(config):
     part_a = [n for n, e in config["resolved"].items() if e["part"] == "A"]
     assert set(s["experiments"]) == set(part_a)
     for v in s["experiments"]:
-        names = studies.seed_names(v, s)
+        names = seed_names(v, s)
         assert len(names) == s["count"]
         seeds = {config["resolved"][n]["seed"] for n in names} | {config["resolved"][v]["seed"]}
         assert len(seeds) == s["count"] + 1  # all different from each other and from the lecture's
@@ -293,12 +293,12 @@ def test_expansion_errors_name_the_key():
 
 
 def test_generated_experiments_get_no_per_run_figures(config):
-    from pipeline.workflow.plan import Workflow
-    wf = Workflow(raw_config())
-    figs = wf.all_figures()
+    from pipeline.workflow.plan import Plan
+    plan = Plan(raw_config())
+    figs = plan.figures.all()
     assert not any("/gain_plain." in f or ".seed1/" in f for f in figs)
     assert any(f.startswith("figures/act_relu/") for f in figs)
-    targets = wf.beyond_targets()
+    targets = plan.studies.targets()
     for study in ("seeds", "gain_sweep", "compare_activations", "compare_normalisations", "momentum", "zero_init",
                   "fold"):
         assert f"results/beyond/{study}.json" in targets
@@ -444,7 +444,7 @@ def _fake_run(root: Path, name: str, *, seed: int, val, train=None, activation: 
 
 
 def test_seed_study_says_which_differences_exceed_noise(tmp_path):
-    from pipeline.studies.runners import seed_study
+    from pipeline.studies.seeds import seed_study
     runs = tmp_path / "runs"
     groups = {"a": [], "b": [], "c": []}
     rng = np.random.default_rng(0)
@@ -467,7 +467,7 @@ def test_seed_study_says_which_differences_exceed_noise(tmp_path):
 
 
 def test_gain_sweep_records_divergence_instead_of_crashing(tmp_path):
-    from pipeline.studies.runners import gain_sweep
+    from pipeline.studies.gain_sweep import gain_sweep
     runs = tmp_path / "runs"
     members = []
     for gain, val, sat in ((0.5, 2.5, 0.5), (1.0, 2.2, 0.5), (2.0, 2.23, 0.99), (4.0, None, 0.99)):
@@ -494,7 +494,7 @@ def test_seed_study_params_keep_the_lecture_order():
     import json
 
     from pipeline.config import read_yaml
-    from pipeline.workflow.plan import Workflow
-    wf = Workflow(read_yaml(ROOT / "config.yaml"))
-    groups = list(json.loads(wf.study_params("seeds"))["groups"])
+    from pipeline.workflow.plan import Plan
+    plan = Plan(read_yaml(ROOT / "config.yaml"))
+    groups = list(json.loads(plan.studies.params("seeds"))["groups"])
     assert groups == ["bad_init", "scaled_logits", "fixed_tanh", "kaiming", "batchnorm", "batchnorm_running"]

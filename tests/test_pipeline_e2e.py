@@ -8,7 +8,8 @@ import pytest
 from PIL import Image
 
 from pipeline.config import merge, read_yaml
-from pipeline.workflow.plan import RUN_FILES, Workflow
+from pipeline.workflow.experiments import RUN_FILES
+from pipeline.workflow.plan import Plan
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.slow
@@ -17,11 +18,11 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module")
 def wf():
     cfg = merge(read_yaml(ROOT / "config.yaml"), read_yaml(ROOT / "config.quick.yaml"))
-    return Workflow(cfg)
+    return Plan(cfg)
 
 
 def test_every_figure_exists_and_parses(quick_run, wf):
-    figures = wf.all_figures()
+    figures = wf.figures.all()
     assert len(figures) >= 3 * (6 * 4 + 11 * 8 + 2 + 2)
     for rel in figures:
         path = quick_run / rel
@@ -39,7 +40,7 @@ def test_every_figure_exists_and_parses(quick_run, wf):
 
 
 def test_every_run_is_complete(quick_run, wf):
-    for name, spec in wf.resolved.items():
+    for name, spec in wf.experiments.resolved.items():
         run = quick_run / "results" / "runs" / name
         for f in RUN_FILES:
             assert (run / f).is_file(), (name, f)

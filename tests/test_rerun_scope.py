@@ -44,9 +44,10 @@ def test_edits_rerun_only_what_they_touch(tmp_path, names_path):
     copy = tmp_path / "repo"
     copy.mkdir()
     shutil.copytree(ROOT / "pipeline", copy / "pipeline", ignore=shutil.ignore_patterns("__pycache__"))
-    for f in ("Snakefile", "config.yaml", "config.quick.yaml"):
+    for f in ("Snakefile", "config.yaml", "config.quick.yaml", "mkdocs.yml", "CITATION.cff"):
         shutil.copy(ROOT / f, copy / f)
-    shutil.copytree(ROOT / "envs", copy / "envs")
+    for d in ("rules", "envs"):
+        shutil.copytree(ROOT / d, copy / d)
     simple = "runtime:\n  engine: simple\n"  # one job per experiment: the sharpest claim
     (copy / "extra.yaml").write_text(simple)
     work = tmp_path / "work"
@@ -54,7 +55,7 @@ def test_edits_rerun_only_what_they_touch(tmp_path, names_path):
     assert "Nothing to be done" in _snakemake(copy, work, names_path, "-n")
 
     # plotting code: every plot reruns, no training does
-    with open(copy / "pipeline" / "plots.py", "a") as f:
+    with open(copy / "pipeline" / "plots" / "__init__.py", "a") as f:
         f.write("\n# an edit\n")
     jobs = _planned(_snakemake(copy, work, names_path, "-n"))
     rules = {r for r, _ in jobs}
@@ -77,18 +78,18 @@ def test_batched_engine_edit_touches_one_stack_only():
     """With runtime.engine: batched, a job's params are its stack's specs: editing one experiment
     changes the params of the one job that trains it, and of no other job."""
     from pipeline.config import read_yaml
-    from pipeline.workflow.plan import Workflow
+    from pipeline.workflow.plan import Plan
 
     base = read_yaml(ROOT / "config.yaml")
-    before = Workflow(base)
+    before = Plan(base).jobs
     edited = read_yaml(ROOT / "config.yaml")
     edited["experiments"]["kaiming"]["lr"] = 0.05
-    after = Workflow(edited)
-    assert before.engine() == "batched"
-    assert set(before.train_jobs()) == set(after.train_jobs())
-    changed = {j for j in before.train_jobs() if before.job_specs_json(j) != after.job_specs_json(j)}
+    after = Plan(edited).jobs
+    assert before.runtime.engine == "batched"
+    assert set(before.members) == set(after.members)
+    changed = {j for j in before if before.specs_json(j) != after.specs_json(j)}
     # kaiming and its seed copies (kaiming.seedN inherit its settings) are the only ones edited
-    touched = {j for j, members in before.train_jobs().items()
+    touched = {j for j, members in before.members.items()
                if any(m == "kaiming" or m.startswith("kaiming.") for m in members)}
-    assert changed == touched and "kaiming" in [m for j in changed for m in before.train_jobs()[j]]
-    assert len(changed) < len(before.train_jobs())
+    assert changed == touched and "kaiming" in [m for j in changed for m in before.members[j]]
+    assert len(changed) < len(before.members)

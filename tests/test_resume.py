@@ -20,9 +20,8 @@ import numpy as np
 import pytest
 import torch
 
-from pipeline.config import load
+from pipeline.config import PRESENTATION_KEYS, load
 from pipeline.training import loop as trainmod
-from pipeline.workflow.plan import PRESENTATION_KEYS
 from tests.conftest import ROOT, default_signals
 
 RUN_INFO = {"train_seconds", "ms_per_step", "wall_seconds", "resumed_from_step"}  # how, not what

@@ -22,7 +22,7 @@ import numpy as np
 import pytest
 import torch
 
-from pipeline.workflow.plan import RUN_FILES
+from pipeline.workflow.experiments import RUN_FILES
 from tests.conftest import ROOT, default_signals
 
 pytestmark = pytest.mark.slow

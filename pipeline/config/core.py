@@ -2,8 +2,9 @@
 
 Validation happens when the workflow loads, before any job starts: an unknown key,
 a wrong type or an out-of-range value raises ConfigError naming the key and what is
-allowed. Structure is checked by the JSON Schema in schema.yaml (jsonschema); the few
-rules that span keys are checked here.
+allowed. Structure is checked by the JSON Schema in schema.yaml (jsonschema), whose `beyond:`
+part is the studies' own (pipeline/studies/registry.py); the few rules that span keys are
+checked here.
 """
 
 from __future__ import annotations
@@ -294,6 +295,8 @@ def validate(cfg: dict, source: str = "config") -> dict:
     _check_cpu_only(cfg, source)
     root = _schema()
     kinds = root.pop("kinds")
+    from pipeline.studies import registry  # each key of `beyond:` is a study's, with the study's schema
+    root["properties"]["beyond"] = registry.beyond_schema()
     _check(cfg, root, root, source=source)
     _check_names(cfg["experiments"], source)
     for kind, schema in kinds.items():  # defaults: known keys, right types; nothing required

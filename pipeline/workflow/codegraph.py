@@ -13,7 +13,13 @@ its step, found here by reading the code, never by a hand-typed list (hand lists
 - every package `__init__.py` on the way is included (importing `a.b` runs `a/__init__.py`);
 - a module that quotes another module's source as text (the site shows the init code of
   `models.py`) names it in a module-level `QUOTES_SOURCE_OF = ("models", ...)`; those files
-  are inputs too.
+  are inputs too;
+- the study registry (pipeline/studies/registry.py) finds the study modules on disk and imports
+  them by name, which no import statement shows. A study job imports its own module only, so its
+  rule adds that file as a source: `code_for("study", <the study's module>)`, and editing one
+  study reruns that study alone. Config validation reads every study's declaration (the schema
+  of `beyond:`, the experiments a study generates); those reach a job through its params (the
+  specs it trains, the site's digest of the config), not through its code inputs.
 """
 
 from __future__ import annotations

@@ -66,3 +66,28 @@ def scaled(value: int):
     def ask(wildcards, attempt):
         return value * 2 ** (attempt - 1)
     return ask
+
+
+class Asks:
+    """Each rule's `resources:`: the measured asks above, for the jobs of this config."""
+
+    def __init__(self, resolved: dict[str, dict], stacks: dict[str, list[str]]):
+        self.resolved = resolved
+        self.stacks = stacks  # batched training job -> its experiments
+
+    def training_job(self, job: str) -> dict:
+        """mem_mb and runtime of a batched training job (one stack of experiments)."""
+        return {k: scaled(v) for k, v in train([self.resolved[e] for e in self.stacks[job]]).items()}
+
+    def train_mem_mb(self, wildcards, attempt) -> int:
+        """mem_mb of rule `train` (the simple loop, one experiment), doubled on each retry."""
+        return train([self.resolved[wildcards.exp]])["mem_mb"] * 2 ** (attempt - 1)
+
+    def train_runtime(self, wildcards, attempt) -> int:
+        """runtime (minutes) of rule `train`, doubled on each retry."""
+        return train([self.resolved[wildcards.exp]])["runtime"] * 2 ** (attempt - 1)
+
+    @staticmethod
+    def for_rule(kind: str) -> dict:
+        """mem_mb and runtime of the light rules: data, plot, demo, report, study, site."""
+        return {k: scaled(v) for k, v in rule(kind).items()}

@@ -1,0 +1,111 @@
+# ---- figures and tables: each run's figures, Part A's overlay, Part C's demonstrations, the ----
+# Part A table. Every figure is figures/<group>/<figure>.{png,svg,json} (pipeline/workflow/targets.py).
+from pipeline.workflow.experiments import run_files
+
+
+for _kind in ("mlp", "deep"):
+
+    rule:
+        name:
+            f"plot_{_kind}"
+        wildcard_constraints:
+            exp=PLAN.experiments.pattern(_kind),
+        input:
+            run=run_files("{exp}"),
+            code=code_for("plot"),
+        output:
+            PLAN.figures.pattern(_kind),
+        params:
+            run_dir=subpath(input[0], parent=True),
+            out_dir=subpath(output[0], parent=True),
+            title=PLAN.experiments.title,
+        conda:
+            "../envs/pipeline.yaml"
+        resources:
+            **PLAN.asks.for_rule("plot"),
+        log:
+            "logs/plot/{exp}.log",
+        benchmark:
+            "results/benchmarks/plot/{exp}.tsv"
+        shell:
+            "python -m pipeline plot --run {params.run_dir} --out {params.out_dir} --title {params.title:q} "
+            "> {log} 2>&1"
+
+
+rule plot_part_a:
+    input:
+        runs=[f for exp in PART_A for f in run_files(exp)],
+        code=code_for("plot-part-a"),
+    output:
+        PLAN.figures.part_a(),
+    params:
+        runs=expand("results/runs/{exp}", exp=PART_A),
+        out_dir=subpath(output[0], parent=True),
+    conda:
+        "../envs/pipeline.yaml"
+    resources:
+        **PLAN.asks.for_rule("plot"),
+    log:
+        "logs/plot/part_a.log",
+    benchmark:
+        "results/benchmarks/plot/part_a.tsv"
+    shell:
+        "python -m pipeline plot-part-a --runs {params.runs} --out {params.out_dir} > {log} 2>&1"
+
+
+rule demo:
+    input:
+        code=code_for("demo"),
+    output:
+        "results/demos/{demo}.json",
+    params:
+        spec=PLAN.demos.spec_json,
+    conda:
+        "../envs/pipeline.yaml"
+    resources:
+        **PLAN.asks.for_rule("demo"),
+    log:
+        "logs/demo/{demo}.log",
+    benchmark:
+        "results/benchmarks/demo/{demo}.tsv"
+    shell:
+        "python -m pipeline demo {wildcards.demo} --spec {params.spec:q} --out {output} > {log} 2>&1"
+
+
+rule plot_demo:
+    input:
+        data="results/demos/{demo}.json",
+        code=code_for("plot-demo"),
+    output:
+        PLAN.figures.demo_pattern(),
+    params:
+        out_dir=subpath(output[0], parent=True),
+    conda:
+        "../envs/pipeline.yaml"
+    resources:
+        **PLAN.asks.for_rule("plot"),
+    log:
+        "logs/plot/demo_{demo}.log",
+    benchmark:
+        "results/benchmarks/plot/demo_{demo}.tsv"
+    shell:
+        "python -m pipeline plot-demo {wildcards.demo} --data {input.data} --out {params.out_dir} > {log} 2>&1"
+
+
+rule report:
+    input:
+        metrics=expand("results/runs/{exp}/metrics.json", exp=PART_A),
+        code=code_for("report"),
+    output:
+        json="results/tables/part_a.json",
+        md="results/tables/part_a.md",
+    conda:
+        "../envs/pipeline.yaml"
+    resources:
+        **PLAN.asks.for_rule("report"),
+    log:
+        "logs/report.log",
+    benchmark:
+        "results/benchmarks/report/part_a.tsv"
+    shell:
+        "python -m pipeline report --metrics {input.metrics} --json {output.json} --md {output.md} > {log} 2>&1"

@@ -1,0 +1,97 @@
+# ---- the teaching site (pipeline/site/): pages from the outputs, then MkDocs, last ---------------
+# The pages and notebooks go to docs/generated/ of the working directory; pipeline/site/hooks.py
+# mounts them, and figures/, into the site. `mkdocs build --strict` alone re-renders from them.
+from pipeline.workflow.experiments import alternatives
+from pipeline.workflow.site_inputs import REPO, mkdocs_hooks, notebooks, rule_files, site_sources
+
+
+rule site_pages:
+    input:
+        PLAN.site.inputs(),
+        code=code_for("site"),
+        notes=site_sources(),
+    output:
+        directory("docs/generated/content"),
+    params:
+        configfiles=workflow.configfiles,
+        digest=PLAN.site.digest(),  # any config edit regenerates the pages
+    conda:
+        "../envs/pipeline.yaml"
+    resources:
+        **PLAN.asks.for_rule("site"),
+    log:
+        "logs/site/pages.log",
+    benchmark:
+        "results/benchmarks/site/pages.tsv"
+    shell:
+        "python -m pipeline site pages --configfile {params.configfiles:q} --out {output} > {log} 2>&1"
+
+
+rule site_dag:
+    input:
+        snakefile=workflow.main_snakefile,
+        rules=rule_files(workflow.main_snakefile),
+        configfiles=workflow.configfiles,
+        code=code_for("site"),
+    output:
+        "docs/generated/dag/dag.svg",
+        "docs/generated/dag/rulegraph.svg",
+    params:
+        out_dir=subpath(output[0], parent=True),
+    conda:
+        "../envs/pipeline.yaml"
+    resources:
+        **PLAN.asks.for_rule("site"),
+    log:
+        "logs/site/dag.log",
+    benchmark:
+        "results/benchmarks/site/dag.tsv"
+    shell:
+        "python -m pipeline site dag --snakefile {input.snakefile:q} --configfile {input.configfiles:q} "
+        "--out {params.out_dir} > {log} 2>&1"
+
+
+rule notebook:
+    wildcard_constraints:
+        notebook=alternatives(notebooks()),
+    input:
+        src=f"{REPO}/notebooks/{{notebook}}.py",
+        runs=PLAN.site.inputs(),
+        checkpoints=expand("results/runs/{exp}/checkpoint.pt", exp=PART_A),
+        code=lambda wc: code_for("site", f"{REPO}/notebooks/{wc.notebook}.py"),  # and what the notebook imports
+    output:
+        "docs/generated/notebooks/{notebook}.ipynb",
+    conda:
+        "../envs/pipeline.yaml"
+    resources:
+        **PLAN.asks.for_rule("site"),
+    log:
+        "logs/site/notebook_{notebook}.log",
+    benchmark:
+        "results/benchmarks/notebook/{notebook}.tsv"
+    shell:
+        "python -m pipeline site notebook --src {input.src:q} --out {output} > {log} 2>&1"
+
+
+rule site:
+    input:
+        "docs/generated/content",
+        "docs/generated/dag/dag.svg",
+        "docs/generated/dag/rulegraph.svg",
+        expand("docs/generated/notebooks/{notebook}.ipynb", notebook=notebooks()),
+        PLAN.figures.all(),
+        sources=site_sources(),
+        code=code_for("site", *mkdocs_hooks()),  # mkdocs runs the hooks
+        mkdocs=f"{REPO}/mkdocs.yml",
+    output:
+        directory("site"),
+    conda:
+        "../envs/pipeline.yaml"
+    resources:
+        **PLAN.asks.for_rule("site"),
+    log:
+        "logs/site/mkdocs.log",
+    benchmark:
+        "results/benchmarks/site/mkdocs.tsv"
+    shell:
+        "python -m pipeline site build --config-file {input.mkdocs:q} --site-dir {output} > {log} 2>&1"

@@ -1,0 +1,38 @@
+# ---- beyond the lecture: studies over many runs (config.yaml `beyond:`) ----------------------
+# One module per study in pipeline/studies/, found by its registry; each job reads the run
+# directories of its experiments and writes results/beyond/<id>.json (what the site renders) and
+# figures/<id>/. Its code inputs are the CLI step's and its own module's.
+
+
+rule beyond:
+    input:
+        PLAN.studies.targets(),
+
+
+for _study in PLAN.studies:
+
+    rule:
+        name:
+            f"study_{_study}"
+        input:
+            runs=PLAN.studies.inputs(_study),
+            data="data/names.txt",
+            code=code_for("study", PLAN.studies.source(_study)),
+        output:
+            PLAN.studies.outputs(_study),
+        params:
+            spec=PLAN.studies.params(_study),
+            study=_study,
+        threads: PLAN.runtime.threads
+        conda:
+            "../envs/pipeline.yaml"
+        resources:
+            **PLAN.asks.for_rule("study"),
+        log:
+            f"logs/beyond/{_study}.log",
+        benchmark:
+            f"results/benchmarks/beyond/{_study}.tsv"
+        shell:
+            "python -m pipeline study {params.study} --spec {params.spec:q} --runs results/runs "
+            "--data {input.data} --out results/beyond --figures figures/{params.study} "
+            "--threads {threads} > {log} 2>&1"
