@@ -21,6 +21,33 @@ WF = Workflow.load(config, workflow.configfiles)  # validated here, before any j
 os.environ["PATH"] = os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")
 PART_A = WF.names(part="A")
 
+
+def sigterm_off_the_main_thread():
+    """`kill <pid>` (SIGTERM) asks Snakemake to finish the running jobs and start no new ones. Its
+    handler (Snakemake 9.27) takes the scheduler's lock, and Python runs handlers on the main thread,
+    which holds that lock whenever a job has just finished or jobs are being picked: a SIGTERM then
+    left Snakemake waiting for itself, for good. Keep Snakemake's handler, but run it on a thread of
+    its own, which waits for the lock like any other; the signal only wakes that thread, through a
+    pipe (a write takes no lock)."""
+    import signal
+    import threading
+
+    handler = signal.getsignal(signal.SIGTERM)  # installed by Snakemake's scheduler, before onstart
+    if not callable(handler):
+        return
+    read_end, write_end = os.pipe()
+
+    def relay():
+        while os.read(read_end, 1):
+            handler(signal.SIGTERM, None)
+
+    threading.Thread(target=relay, name="sigterm-relay", daemon=True).start()
+    signal.signal(signal.SIGTERM, lambda signum, frame: os.write(write_end, b"T"))
+
+
+onstart:
+    sigterm_off_the_main_thread()
+
 wildcard_constraints:
     exp="|".join(WF.names()) or "(?!)",
     demo="|".join(WF.demos()) or "(?!)",
