@@ -247,6 +247,7 @@ def test_interrupted_run_finishes_on_rerun_without_retraining(tmp_path, names_pa
     wait_for(lambda: any(recorded(w, e) for e in EXPS)
              and any((p / ".resume" / "state.pt").exists() and not (p / "metrics.json").exists() for p in r.values()),
              first, "a finished run and a checkpointed one", every=0.002)
+    training = [e for e, p in r.items() if (p / ".resume" / "state.pt").exists() and not (p / "metrics.json").exists()]
     if how == "kill one training job":
         victims = [p for p in _pids_of_training(w.resolve())]
         assert victims, "no training process found"
@@ -265,6 +266,7 @@ def test_interrupted_run_finishes_on_rerun_without_retraining(tmp_path, names_pa
     finished = {e: (p / "metrics.json").stat().st_mtime_ns for e, p in r.items() if recorded(w, e)}
     assert finished, "nothing had finished"
     if how == "SIGTERM":  # Snakemake's graceful stop: running jobs end, no new ones start
+        assert all(recorded(w, e) for e in training), f"{training} were training: a SIGTERM lets them end"
         assert not all((w / t).exists() for t in targets()), "SIGTERM came too late to test anything"
     else:
         assert len(finished) < len(EXPS), finished
@@ -279,7 +281,7 @@ def test_interrupted_run_finishes_on_rerun_without_retraining(tmp_path, names_pa
         assert (r[e] / "metrics.json").stat().st_mtime_ns == mtime, f"{e} was retrained"
     resumed = [e for e in EXPS if e not in finished
                and json.loads((r[e] / "metrics.json").read_text())["resumed_from_step"]]
-    if len(finished) < len(EXPS):
+    if how != "SIGTERM":  # after a SIGTERM, a run not finished had not started: nothing to resume
         assert resumed, "no interrupted run resumed from its checkpoint"
     assert not any((p / ".resume").exists() for p in r.values())
     assert_same_numbers(clean, w)  # resumed or not, the numbers of an uninterrupted run
