@@ -10,6 +10,7 @@ import sys
 
 from pipeline.workflow.codegraph import code_for  # each rule's code inputs, from the import graph of its step
 from pipeline.workflow.plan import Plan
+from pipeline.workflow.signals import sigterm_off_the_main_thread
 
 
 configfile: "config.yaml"
@@ -23,6 +24,9 @@ PLAN = Plan.load(config, workflow.configfiles)  # validated here, before any job
 # jobs run `python` from the environment running Snakemake, even when it is not activated
 os.environ["PATH"] = os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")
 PART_A = PLAN.experiments.names(part="A")
+
+onstart:
+    sigterm_off_the_main_thread()  # so that `kill <pid>` stops the run (pipeline/workflow/signals.py)
 
 
 wildcard_constraints:

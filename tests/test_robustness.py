@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import re
 import signal
 import subprocess
 import sys
@@ -72,14 +73,52 @@ def start(workdir: Path, names: Path) -> subprocess.Popen:
                             start_new_session=True, preexec_fn=default_signals)
 
 
-def wait_for(cond, proc: subprocess.Popen, what: str, timeout: float = 300) -> None:
+def wait_for(cond, proc: subprocess.Popen, what: str, timeout: float = 300, every: float = 0.05) -> None:
     t = time.time()
     while not cond():
         if proc.poll() is not None:
             raise AssertionError(f"snakemake ended before {what}:\n{proc.stdout.read()[-4000:]}")
         if time.time() - t > timeout:
             raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.05)
+        time.sleep(every)
+
+
+def processes(pid: int) -> str:
+    """The processes of the Snakemake run `start` began as `pid`, from /proc: its session (Snakemake,
+    its jobs' shells and training processes, zombies among them) and any descendant that left it."""
+    table = {}
+    for d in Path("/proc").iterdir():
+        if not d.name.isdigit():
+            continue
+        try:
+            stat = (d / "stat").read_text()
+            args = (d / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace").strip()
+        except OSError:  # ended meanwhile
+            continue
+        comm, rest = stat[stat.index("(") + 1:stat.rindex(")")], stat[stat.rindex(")") + 2:]
+        state, ppid, pgrp, session = rest.split()[:4]
+        table[int(d.name)] = (int(ppid), {int(pgrp), int(session)}, state, comm, args)
+    ours = {p for p, (_, groups, *_) in table.items() if p == pid or pid in groups}
+    while more := {p for p, (ppid, *_) in table.items() if ppid in ours} - ours:
+        ours |= more
+    return "\n".join(f"  {p} (parent {ppid}) {state} {comm}: {args[:200] or '<defunct>'}"
+                     for p, (ppid, _, state, comm, args) in sorted(table.items()) if p in ours) or "  none"
+
+
+def finish(proc: subprocess.Popen, after: str, timeout: float = 300) -> str:
+    """The output of a Snakemake run `start` began, once it has ended. If it has not ended `timeout` s
+    after `after` (a signal, a kill), fail saying so, with the last step it reported done and the
+    processes alive then; then kill them all, so that nothing outlives the test."""
+    try:
+        return proc.communicate(timeout=timeout)[0]
+    except subprocess.TimeoutExpired:
+        alive = processes(proc.pid)
+        os.killpg(proc.pid, signal.SIGKILL)
+        out = proc.communicate()[0]
+        steps = re.findall(r"^\d+ of \d+ steps \(\d+%\) done$", out, re.MULTILINE)
+        pytest.fail(f"Snakemake had not ended {timeout:.0f} s after {after}. Its last step line: "
+                    f"{steps[-1] if steps else '(no step done)'}\nProcesses alive then (pid, parent, state):\n"
+                    f"{alive}\nThe end of its output:\n{out[-3000:]}", pytrace=False)
 
 
 def runs(workdir: Path) -> dict[str, Path]:
@@ -149,7 +188,7 @@ def concurrent(tmp_path_factory, names_path) -> tuple[Path, subprocess.Completed
     first = start(w, names_path)
     wait_for(lambda: any((r / ".resume").exists() for r in runs(w).values()), first, "a training job")
     second = snake(w, names_path, check=False)
-    out, _ = first.communicate(timeout=900)
+    out = finish(first, "a second Snakemake was refused", timeout=900)
     assert first.returncode == 0, out[-6000:]
     return w, second, out
 
@@ -203,9 +242,12 @@ def test_interrupted_run_finishes_on_rerun_without_retraining(tmp_path, names_pa
     first = start(w, names_path)
     r = runs(w)
     # part-way: one run finished, another one training past its first checkpoint
+    # polled often, so that the signal can land just as a job ends: Snakemake is busiest then (it
+    # records the job, picks the next ones), and once, a SIGTERM there hung it for good
     wait_for(lambda: any(recorded(w, e) for e in EXPS)
              and any((p / ".resume" / "state.pt").exists() and not (p / "metrics.json").exists() for p in r.values()),
-             first, "a finished run and a checkpointed one")
+             first, "a finished run and a checkpointed one", every=0.002)
+    training = [e for e, p in r.items() if (p / ".resume" / "state.pt").exists() and not (p / "metrics.json").exists()]
     if how == "kill one training job":
         victims = [p for p in _pids_of_training(w.resolve())]
         assert victims, "no training process found"
@@ -214,7 +256,7 @@ def test_interrupted_run_finishes_on_rerun_without_retraining(tmp_path, names_pa
         first.send_signal(signal.SIGTERM)  # to Snakemake only, as `kill <pid>` does
     else:  # Ctrl-C reaches the whole foreground group; so does a kill -9 of the session
         os.killpg(first.pid, getattr(signal, how))
-    out, _ = first.communicate(timeout=300)
+    finish(first, how if how.startswith("SIG") else "one of its training jobs was killed")
     if how == "SIGKILL":  # nothing of Snakemake survives it; end its orphaned jobs as the OS would
         for pid in _pids_of_training(w.resolve()):
             os.kill(pid, signal.SIGKILL)
@@ -224,6 +266,7 @@ def test_interrupted_run_finishes_on_rerun_without_retraining(tmp_path, names_pa
     finished = {e: (p / "metrics.json").stat().st_mtime_ns for e, p in r.items() if recorded(w, e)}
     assert finished, "nothing had finished"
     if how == "SIGTERM":  # Snakemake's graceful stop: running jobs end, no new ones start
+        assert all(recorded(w, e) for e in training), f"{training} were training: a SIGTERM lets them end"
         assert not all((w / t).exists() for t in targets()), "SIGTERM came too late to test anything"
     else:
         assert len(finished) < len(EXPS), finished
@@ -238,7 +281,7 @@ def test_interrupted_run_finishes_on_rerun_without_retraining(tmp_path, names_pa
         assert (r[e] / "metrics.json").stat().st_mtime_ns == mtime, f"{e} was retrained"
     resumed = [e for e in EXPS if e not in finished
                and json.loads((r[e] / "metrics.json").read_text())["resumed_from_step"]]
-    if len(finished) < len(EXPS):
+    if how != "SIGTERM":  # after a SIGTERM, a run not finished had not started: nothing to resume
         assert resumed, "no interrupted run resumed from its checkpoint"
     assert not any((p / ".resume").exists() for p in r.values())
     assert_same_numbers(clean, w)  # resumed or not, the numbers of an uninterrupted run
@@ -273,7 +316,7 @@ def test_killed_batched_job_resumes_its_stack_exactly(tmp_path, names_path):
     victims = _pids_of_training(w.resolve())
     assert victims, "no training process found"
     os.kill(victims[0], signal.SIGKILL)
-    out, _ = first.communicate(timeout=300)
+    out = finish(first, "its training job was killed")
     assert first.returncode != 0, out[-3000:]
     (state,) = w.glob("results/runs/*/.resume/state.pt")
     assert not list(w.glob("results/runs/*/metrics.json")), "nothing may look complete"
