@@ -307,3 +307,24 @@ def test_a_checksum_of_digits_from_the_command_line_says_how_to_quote_it():
 
 def test_nested_keys_from_the_command_line_say_how_to_set_them():
     _fails(dict(RAW, runtime="{checkpoint_every: 50}"), "runtime", "--configfile config.yaml my.yaml")
+
+
+@pytest.mark.parametrize("a,b", [("a.b", "a_b"), ("a-b", "a_b"), ("A.b", "a-b")])
+def test_names_that_share_a_job_or_a_file_are_refused(a, b):
+    exps = dict(RAW["experiments"])
+    exps[a] = exps[b] = dict(RAW["experiments"]["kaiming"])
+    _fails(dict(RAW, experiments=exps), f"experiments.{b}", "same job", "Rename one")
+
+
+@pytest.mark.parametrize("name,needle", [("index", "overview page"), ("part_a", "figures across Part A"),
+                                         ("linear_stats", "demo"), ("part.a", "figures across Part A")])
+def test_names_the_site_uses_are_reserved(name, needle):
+    exps = dict(RAW["experiments"])
+    exps[name] = dict(RAW["experiments"]["kaiming"])
+    _fails(dict(RAW, experiments=exps), f"experiments.{name}", needle, "Rename")
+
+
+def test_a_study_name_is_reserved_too():
+    exps = dict(FULL["experiments"])
+    exps["seeds"] = dict(FULL["experiments"]["kaiming"])
+    _fails(dict(FULL, experiments=exps), "experiments.seeds", "the study seeds")
