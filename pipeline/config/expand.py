@@ -23,8 +23,9 @@ def log_gains(lo: float, hi: float, count: int) -> list[float]:
     return [float(f"{math.exp(math.log(lo) + i * step):.10g}") for i in range(count)]
 
 
-def gain_label(g: float) -> str:
-    """A gain in an experiment's name and title: four significant digits."""
+def gain_tag(g: float) -> str:
+    """A gain inside a generated experiment's name (and its title): four significant digits.
+    Not for display of a lecture gain: that is site.render.gain_label (5/3 as a fraction)."""
     return f"{g:.4g}"
 
 

@@ -17,7 +17,7 @@ import numpy as np
 
 from pipeline.analysis import diagnostics as dg
 from pipeline.analysis import stats
-from pipeline.config.expand import gain_label, log_gains, seed_list
+from pipeline.config.expand import gain_tag, log_gains, seed_list
 from pipeline.io import write_json
 from pipeline.studies.common import finite_json, metrics, run_spec
 from pipeline.studies.registry import Study, StudyIO
@@ -51,7 +51,7 @@ SCHEMA = {
 
 
 def sweep_name(sweep: str, gain: float, seed: int) -> str:
-    return f"{sweep}.g{gain_label(gain)}.s{seed}"
+    return f"{sweep}.g{gain_tag(gain)}.s{seed}"
 
 
 def sweep_members(sweep: str, spec: dict) -> list[tuple[str, float, int]]:
@@ -74,7 +74,7 @@ def generate(beyond: dict, experiments: dict, add, error, source: str) -> None:
             raise error(f"{source}: {where}.experiment.kind: must be 'deep' (the gain sweep is a Part B study).")
         for name, gain, seed in sweep_members(sweep, spec):
             exp = copy.deepcopy(spec["experiment"])
-            exp.update(part="E", gain=gain, seed=seed, title=f"{spec['title']}, gain {gain_label(gain)}, seed {seed}")
+            exp.update(part="E", gain=gain, seed=seed, title=f"{spec['title']}, gain {gain_tag(gain)}, seed {seed}")
             exp.setdefault("summary", "")
             add(name, exp, f"sweeps.{sweep}", where)
 
