@@ -1,9 +1,10 @@
 """Reproduce the makemore lecture on activations, gradients and BatchNorm.
 
-Modules, in the order the pipeline uses them:
-config (load + validate), data (fetch, vocabulary, split), layers (from scratch),
-models (every init recipe), train (the loop, run directories), diagnostics
-(tensor -> numbers), plots (numbers -> figures), report (tables, figure index).
+Sub-packages, in the order a run uses them: config (load, validate, resolve), data (fetch,
+vocabulary, split), nn (layers from scratch, models from init recipes), training (the lecture's
+loop, the batched engine, the run directory), analysis (tensors -> the lecture's numbers),
+plots (numbers -> figures), studies (past the lecture, one module each), site (pages from
+templates), workflow (what the Snakefile reads). `python -m pipeline <step>` runs one step (cli.py).
 """
 
 __version__ = "0.1.0"
