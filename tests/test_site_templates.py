@@ -72,7 +72,7 @@ def test_a_missing_key_fails_loudly():
 
 
 def test_every_template_compiles_and_the_site_rule_watches_them():
-    from pipeline.workflow.plan import site_sources
+    from pipeline.workflow.site_inputs import site_sources
     env = fresh_env()
     templates = [t for t in env.list_templates() if t.endswith(".j2")]
     assert {"_macros.md.j2", "experiment_mlp.md.j2", "experiment_deep.md.j2", "figure_index.md.j2"} <= set(templates)
