@@ -56,3 +56,26 @@ def load_trained(run_dir: str | Path, data):
             p.copy_(ck["params"][name])
     set_buffers(model, ck["buffers"])
     return spec, model
+
+
+# ---- what most study declarations share: a block with a title and the experiments it reads ----
+
+def block_schema(min_items: int = 1, **more: dict) -> dict:
+    """The JSON schema of a study block: `title`, `experiments` (at least `min_items` names) and
+    the study's `more` keys, every one of them required."""
+    return {"type": "object", "additionalProperties": False, "required": ["title", "experiments", *more],
+            "properties": {"title": {"type": "string"},
+                           "experiments": {"type": "array", "items": {"type": "string"}, "minItems": min_items,
+                                           "uniqueItems": True},
+                           **more}}
+
+
+def one_job(key: str):
+    """`specs` of a study with one job, named as its `beyond:` key, when the block is there."""
+    return lambda beyond, resolved: {key: beyond[key]} if beyond.get(key) else {}
+
+
+def listed_experiments(spec: dict) -> list[str]:
+    """`experiments` of a study whose block lists the runs it reads."""
+    return list(spec["experiments"])
+

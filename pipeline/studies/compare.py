@@ -13,29 +13,17 @@ import numpy as np
 
 from pipeline.analysis import diagnostics as dg
 from pipeline.io import write_json
-from pipeline.studies.common import finite_json, metrics, run_spec
+from pipeline.studies.common import block_schema, finite_json, listed_experiments, metrics, run_spec
 from pipeline.studies.registry import Study, StudyIO
 
 SCHEMA = {"comparisons": {
     "type": "object",
-    "additionalProperties": {
-        "type": "object",
-        "additionalProperties": False,
-        "required": ["title", "experiments"],
-        "properties": {
-            "title": {"type": "string"},
-            "experiments": {"type": "array", "items": {"type": "string"}, "minItems": 2, "uniqueItems": True},
-        },
-    },
+    "additionalProperties": block_schema(min_items=2),
 }}
 
 
 def specs(beyond: dict, resolved: dict) -> dict[str, dict]:
     return {f"compare_{name}": comp for name, comp in (beyond.get("comparisons") or {}).items()}
-
-
-def experiments(spec: dict) -> list[str]:
-    return list(spec["experiments"])
 
 
 def check(beyond: dict, need) -> None:
@@ -111,5 +99,5 @@ def fig_compare(rows: list[dict], title: str):
     return fig, legend
 
 
-STUDY = Study(name="compare", schema=SCHEMA, specs=specs, experiments=experiments, run=run,
+STUDY = Study(name="compare", schema=SCHEMA, specs=specs, experiments=listed_experiments, run=run,
               figures=("summary",), check=check)

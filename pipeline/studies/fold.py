@@ -10,27 +10,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from pipeline.io import write_json
-from pipeline.studies.common import finite_json, load_trained, run_spec
+from pipeline.studies.common import block_schema, finite_json, listed_experiments, load_trained, one_job, run_spec
 from pipeline.studies.registry import Study, StudyIO
 
-SCHEMA = {"fold": {
-    "type": "object",
-    "additionalProperties": False,
-    "required": ["title", "experiments", "repeats"],
-    "properties": {
-        "title": {"type": "string"},
-        "experiments": {"type": "array", "items": {"type": "string"}, "minItems": 1, "uniqueItems": True},
-        "repeats": {"$ref": "#/definitions/posint"},
-    },
-}}
-
-
-def specs(beyond: dict, resolved: dict) -> dict[str, dict]:
-    return {"fold": beyond["fold"]} if beyond.get("fold") else {}
-
-
-def experiments(spec: dict) -> list[str]:
-    return list(spec["experiments"])
+SCHEMA = {"fold": block_schema(repeats={"$ref": "#/definitions/posint"})}
 
 
 def check(beyond: dict, need) -> None:
@@ -68,4 +51,4 @@ def fold_study(spec: dict, runs, data_path, out_json, threads: int = 1) -> dict:
     return out
 
 
-STUDY = Study(name="fold", schema=SCHEMA, specs=specs, experiments=experiments, run=run, check=check)
+STUDY = Study(name="fold", schema=SCHEMA, specs=one_job("fold"), experiments=listed_experiments, run=run, check=check)

@@ -13,28 +13,18 @@ from pathlib import Path
 import numpy as np
 
 from pipeline.io import write_json
-from pipeline.studies.common import finite_json, load_trained, metrics, run_spec
+from pipeline.studies.common import (
+    block_schema,
+    finite_json,
+    listed_experiments,
+    load_trained,
+    metrics,
+    one_job,
+    run_spec,
+)
 from pipeline.studies.registry import Study, StudyIO
 
-SCHEMA = {"momentum": {
-    "type": "object",
-    "additionalProperties": False,
-    "required": ["title", "experiments", "steps", "seed"],
-    "properties": {
-        "title": {"type": "string"},
-        "experiments": {"type": "array", "items": {"type": "string"}, "minItems": 1, "uniqueItems": True},
-        "steps": {"$ref": "#/definitions/posint"},
-        "seed": {"$ref": "#/definitions/seed"},
-    },
-}}
-
-
-def specs(beyond: dict, resolved: dict) -> dict[str, dict]:
-    return {"momentum": beyond["momentum"]} if beyond.get("momentum") else {}
-
-
-def experiments(spec: dict) -> list[str]:
-    return list(spec["experiments"])
+SCHEMA = {"momentum": block_schema(steps={"$ref": "#/definitions/posint"}, seed={"$ref": "#/definitions/seed"})}
 
 
 def check(beyond: dict, need) -> None:
@@ -171,5 +161,5 @@ def fig_momentum(out: dict):
     return fig, legend
 
 
-STUDY = Study(name="momentum", schema=SCHEMA, specs=specs, experiments=experiments, run=run,
+STUDY = Study(name="momentum", schema=SCHEMA, specs=one_job("momentum"), experiments=listed_experiments, run=run,
               figures=("running_swing",), check=check)

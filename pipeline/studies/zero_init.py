@@ -11,26 +11,19 @@ from __future__ import annotations
 from pathlib import Path
 
 from pipeline.io import write_json
-from pipeline.studies.common import finite_json, fmt, load_trained, metrics, run_spec
+from pipeline.studies.common import (
+    block_schema,
+    finite_json,
+    fmt,
+    listed_experiments,
+    load_trained,
+    metrics,
+    one_job,
+    run_spec,
+)
 from pipeline.studies.registry import Study, StudyIO
 
-SCHEMA = {"zero_init": {
-    "type": "object",
-    "additionalProperties": False,
-    "required": ["title", "experiments"],
-    "properties": {
-        "title": {"type": "string"},
-        "experiments": {"type": "array", "items": {"type": "string"}, "minItems": 1, "uniqueItems": True},
-    },
-}}
-
-
-def specs(beyond: dict, resolved: dict) -> dict[str, dict]:
-    return {"zero_init": beyond["zero_init"]} if beyond.get("zero_init") else {}
-
-
-def experiments(spec: dict) -> list[str]:
-    return list(spec["experiments"])
+SCHEMA = {"zero_init": block_schema()}
 
 
 def check(beyond: dict, need) -> None:
@@ -133,5 +126,5 @@ def fig_zero_init(rows: list[dict], title: str):
     return fig, legend
 
 
-STUDY = Study(name="zero_init", schema=SCHEMA, specs=specs, experiments=experiments, run=run,
+STUDY = Study(name="zero_init", schema=SCHEMA, specs=one_job("zero_init"), experiments=listed_experiments, run=run,
               figures=("gradients",), check=check)
