@@ -47,6 +47,21 @@ def _train_many(a):
                                             "train_seconds", "ms_per_step")}))
 
 
+def _train_stack(a):
+    from pipeline.training.jobs import train_stack
+    train_stack(json.loads(a.specs), a.data, a.out, threads=a.threads, checkpoint_every=a.checkpoint_every,
+                simple=a.engine == "simple")
+
+
+def _evaluate(a):
+    import torch
+
+    from pipeline.training.store import evaluate
+    torch.set_num_threads(a.threads)  # the training job's: the same threads give the same numbers
+    m = evaluate(json.loads(a.spec), a.trained, a.data, a.out)
+    print(json.dumps({k: m[k] for k in ("experiment", "initial_loss", "train_loss", "val_loss", "test_loss")}))
+
+
 def _plot(a):
     from pipeline.plots import render_experiment
     print("wrote", ", ".join(render_experiment(a.run, a.out, title=a.title)))
@@ -151,6 +166,31 @@ def main(argv: list[str] | None = None) -> int:
     s.add_argument("--checkpoint-every", type=int, default=0,
                    help="steps between resumable checkpoints of each stack (in its first run directory)")
     s.set_defaults(func=_train_many)
+
+    s = sub.add_parser("train-stack", help="train the trainings of one stack into their trained.pt files",
+                       description="Train training specs (pipeline/training/groups.py: an experiment's spec "
+                                   "without its evaluation keys) with the batched engine, each into a trained.pt "
+                                   "that `evaluate` turns into run directories.")
+    s.add_argument("--specs", required=True, help="a JSON list of training specs")
+    s.add_argument("--data", required=True, help="the word list, e.g. data/names.txt")
+    s.add_argument("--out", nargs="+", required=True, help="one trained.pt per spec, in order")
+    s.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
+    s.add_argument("--checkpoint-every", type=int, default=0,
+                   help="steps between resumable checkpoints (beside the first out file, in .resume/)")
+    s.add_argument("--engine", choices=("batched", "simple"), default="batched",
+                   help="simple: the lecture's loop for every spec (runtime.engine: simple)")
+    s.set_defaults(func=_train_stack)
+
+    s = sub.add_parser("evaluate", help="write one experiment's run directory from its training",
+                       description="Evaluate a finished training (a trained.pt of `train-stack`) as one experiment: "
+                                   "its running statistics or calibrated BatchNorm, its losses and samples; writes "
+                                   "metrics.json, config.json, history.npz, probes.npz, samples.txt, checkpoint.pt.")
+    s.add_argument("--spec", required=True, help="the experiment's resolved spec as JSON")
+    s.add_argument("--trained", required=True, help="its training's trained.pt")
+    s.add_argument("--data", required=True, help="the word list, e.g. data/names.txt")
+    s.add_argument("--out", required=True, help="the run directory, e.g. results/runs/kaiming")
+    s.add_argument("--threads", type=int, default=1, help="torch threads: its training job's (default 1)")
+    s.set_defaults(func=_evaluate)
 
     s = sub.add_parser("plot", help="render every figure of one run",
                        description="Render the figures of one experiment's run directory as PNG, SVG and "

@@ -4,7 +4,8 @@ Everything that is logic lives here and in the modules beside it, so the rules s
 
 - `experiments` (experiments.py): every experiment, its spec and the wildcard patterns;
   `demos`: Part C's demonstrations;
-- `runtime`, `jobs` (jobs.py): the engine's settings and the training jobs, grouped once;
+- `runtime`, `jobs` (jobs.py): the engine's settings, the trainings (experiments that differ only
+  in how they are evaluated share one) and the jobs that train them;
 - `figures` (targets.py): the figure files each rule writes and `rule all` asks for;
 - `studies` (studies.py): the study jobs, from the registry of pipeline/studies/;
 - `asks` (resources.py): what each job asks a scheduler for;
@@ -38,7 +39,7 @@ class Plan:
         self.jobs = TrainingJobs(self.experiments, self.runtime)
         self.figures = Figures(self.experiments, self.demos)
         self.studies = Studies(self.cfg)
-        self.asks = Asks(self.experiments.resolved, self.jobs.members)
+        self.asks = Asks(self.jobs.trainings, self.jobs.members)
         self.site = SitePages(self.experiments, self.demos, self.figures, self.studies)
 
     @classmethod
