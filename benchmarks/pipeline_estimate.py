@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 
 from pipeline.config import load  # noqa: E402
 from pipeline.data import load_dataset  # noqa: E402
-from pipeline.training.groups import stacks, trainings  # noqa: E402
+from pipeline.training.groups import group_specs, stacks, trainings  # noqa: E402
 from pipeline.training.jobs import fit_all  # noqa: E402
 from pipeline.training.loop import train  # noqa: E402
 
@@ -47,16 +47,26 @@ def main() -> None:
     p.add_argument("--config", default=str(ROOT / "config.yaml"))
     p.add_argument("--cores", type=int, default=2)
     p.add_argument("--probe-steps", type=int, default=200)
+    p.add_argument("--layout", choices=("trainings", "architecture"), default="trainings",
+                   help="trainings: the jobs the Snakefile runs (a training's seeds, experiments that differ "
+                        "only in their evaluation trained once); architecture: the earlier layout, every "
+                        "experiment trained, stacked by architecture and step count, cut at max_group")
     a = p.parse_args()
     torch.set_num_threads(1)
     cfg = load(a.config)
     resolved = cfg["resolved"]
     data = load_dataset(a.names)
     trains = trainings(resolved)
-    jobs = {job: [trains[t]["spec"] for t in tids]
-            for job, tids in stacks(trains, cfg["runtime"].get("max_group")).items()}
+    if a.layout == "trainings":
+        jobs = {job: [trains[t]["spec"] for t in tids]
+                for job, tids in stacks(trains, cfg["runtime"].get("max_group")).items()}
+    else:
+        specs = list(resolved.values())
+        jobs = {specs[idx[0]]["name"] + f"+{len(idx) - 1}": [specs[i] for i in idx]
+                for idx in group_specs(specs, cfg["runtime"].get("max_group"))}
     simple_rate: dict[tuple, float] = {}
     trains_of = {t["spec"]["name"]: t["experiments"][0] for t in trains.values()}  # an experiment of each
+    trains_of |= {n: n for n in resolved}
     engine_jobs, simple_jobs = [], []
     print(f"{'job':40s} {'models':>6} {'steps':>7} {'simple s/model':>14} {'engine s/job':>12} {'ratio':>6}")
     with tempfile.TemporaryDirectory() as tmp:

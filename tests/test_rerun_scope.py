@@ -134,7 +134,8 @@ def test_settings_that_move_no_number_retrain_nothing(tmp_path, names_path):
         shutil.copy(ROOT / f, copy / f)
     for d in ("rules", "envs"):
         shutil.copytree(ROOT / d, copy / d)
-    (copy / "extra.yaml").write_text("")
+    same = "runtime:\n  threads: 1\n"  # as config.yaml (Snakemake refuses an empty config file)
+    (copy / "extra.yaml").write_text(same)
     work = tmp_path / "work"
     _snakemake_runs(copy, work, names_path, PART_A_RUNS)
 
@@ -142,7 +143,7 @@ def test_settings_that_move_no_number_retrain_nothing(tmp_path, names_path):
         (copy / "extra.yaml").write_text(extra)
         return _planned_rules(_snakemake_runs(copy, work, names_path, exps, "-n"))
 
-    assert plan("") == []
+    assert plan(same) == []
     assert plan("runtime:\n  checkpoint_every: 7\n") == []  # how often a resumable state is saved
     assert plan("runtime:\n  max_group: 1\n") == []  # how trainings are stacked into jobs
     jobs = plan("sampling:\n  count: 3\n")  # the names sampled from each trained net: evaluation only

@@ -125,6 +125,12 @@ def runs(workdir: Path) -> dict[str, Path]:
     return {e: workdir / "results" / "runs" / e for e in EXPS}
 
 
+def checkpointed(workdir: Path) -> list[Path]:
+    """Training directories (results/train/<id>/) with a resume state and no finished training yet."""
+    return [s.parent.parent for s in workdir.glob("results/train/*/.resume/state.pt")
+            if not (s.parent.parent / "trained.pt").exists()]
+
+
 def recorded(workdir: Path, exp: str) -> bool:
     """Snakemake has recorded the training of `exp` as finished (its metadata, no incomplete mark).
     A job killed after writing metrics.json but before Snakemake saw it end is not finished: it is
@@ -186,7 +192,7 @@ def clean(tmp_path_factory, names_path) -> Path:
 def concurrent(tmp_path_factory, names_path) -> tuple[Path, subprocess.CompletedProcess, str]:
     w = tmp_path_factory.mktemp("concurrent")
     first = start(w, names_path)
-    wait_for(lambda: any((r / ".resume").exists() for r in runs(w).values()), first, "a training job")
+    wait_for(lambda: list(w.glob("results/train/*/.resume")), first, "a training job")
     second = snake(w, names_path, check=False)
     out = finish(first, "a second Snakemake was refused", timeout=900)
     assert first.returncode == 0, out[-6000:]
@@ -217,14 +223,14 @@ def test_two_clean_runs_are_byte_identical(concurrent, clean):
 # ---- 1 + 2: interruption, and resume through Snakemake --------------------------------------
 
 def _pids_of_training(workdir: Path) -> list[int]:
-    """The `python -m pipeline train` (or `train-many`) processes of the Snakemake run in `workdir`
-    (not the shells)."""
+    """The `python -m pipeline train-stack` (or `train`, `train-many`) processes of the Snakemake run
+    in `workdir` (not the shells)."""
     out = subprocess.run(["ps", "-eo", "pid,args"], capture_output=True, text=True).stdout
     pids = []
     for line in out.splitlines()[1:]:
         pid, *args = line.split()
         if args and Path(args[0]).name.startswith("python") and args[1:3] == ["-m", "pipeline"] \
-                and args[3:4] in (["train"], ["train-many"]) and _cwd(int(pid)) == workdir:
+                and args[3:4] in (["train"], ["train-many"], ["train-stack"]) and _cwd(int(pid)) == workdir:
             pids.append(int(pid))
     return pids
 
@@ -244,10 +250,9 @@ def test_interrupted_run_finishes_on_rerun_without_retraining(tmp_path, names_pa
     # part-way: one run finished, another one training past its first checkpoint
     # polled often, so that the signal can land just as a job ends: Snakemake is busiest then (it
     # records the job, picks the next ones), and once, a SIGTERM there hung it for good
-    wait_for(lambda: any(recorded(w, e) for e in EXPS)
-             and any((p / ".resume" / "state.pt").exists() and not (p / "metrics.json").exists() for p in r.values()),
-             first, "a finished run and a checkpointed one", every=0.002)
-    training = [e for e, p in r.items() if (p / ".resume" / "state.pt").exists() and not (p / "metrics.json").exists()]
+    wait_for(lambda: any(recorded(w, e) for e in EXPS) and checkpointed(w),
+             first, "a finished run and a checkpointed training", every=0.002)
+    training = checkpointed(w)
     if how == "kill one training job":
         victims = [p for p in _pids_of_training(w.resolve())]
         assert victims, "no training process found"
@@ -266,7 +271,7 @@ def test_interrupted_run_finishes_on_rerun_without_retraining(tmp_path, names_pa
     finished = {e: (p / "metrics.json").stat().st_mtime_ns for e, p in r.items() if recorded(w, e)}
     assert finished, "nothing had finished"
     if how == "SIGTERM":  # Snakemake's graceful stop: running jobs end, no new ones start
-        assert all(recorded(w, e) for e in training), f"{training} were training: a SIGTERM lets them end"
+        assert all((t / "trained.pt").exists() for t in training), f"{training} were training: a SIGTERM lets them end"
         assert not all((w / t).exists() for t in targets()), "SIGTERM came too late to test anything"
     else:
         assert len(finished) < len(EXPS), finished
@@ -283,7 +288,7 @@ def test_interrupted_run_finishes_on_rerun_without_retraining(tmp_path, names_pa
                and json.loads((r[e] / "metrics.json").read_text())["resumed_from_step"]]
     if how != "SIGTERM":  # after a SIGTERM, a run not finished had not started: nothing to resume
         assert resumed, "no interrupted run resumed from its checkpoint"
-    assert not any((p / ".resume").exists() for p in r.values())
+    assert not list(w.glob("results/train/*/.resume"))  # every state is gone with its finished training
     assert_same_numbers(clean, w)  # resumed or not, the numbers of an uninterrupted run
 
 
@@ -303,7 +308,8 @@ def test_killed_batched_job_resumes_its_stack_exactly(tmp_path, names_path):
         (w / "batched.yaml").write_text(BATCHED)
         cmd = [sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile"), "-d", str(w),
                "--configfile", str(ROOT / "config.yaml"), str(ROOT / "config.quick.yaml"), str(w / "batched.yaml"),
-               "--config", f"names_path={names_path}", "-j2", "results/runs/kaiming/metrics.json"]
+               "--config", f"names_path={names_path}", "-j2", "results/runs/kaiming/metrics.json",
+               "results/runs/kaiming.seed1/metrics.json"]
         if background:
             return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                                     start_new_session=True, preexec_fn=default_signals)
@@ -312,13 +318,13 @@ def test_killed_batched_job_resumes_its_stack_exactly(tmp_path, names_path):
     w = tmp_path / "killed"
     first = run(w, background=True)
     logs = w / "logs" / "train"
-    wait_for(lambda: list(w.glob("results/runs/*/.resume/state.pt")), first, "the stack's first checkpoint")
+    wait_for(lambda: list(w.glob("results/train/*/.resume/state.pt")), first, "the stack's first checkpoint")
     victims = _pids_of_training(w.resolve())
     assert victims, "no training process found"
     os.kill(victims[0], signal.SIGKILL)
     out = finish(first, "its training job was killed")
     assert first.returncode != 0, out[-3000:]
-    (state,) = w.glob("results/runs/*/.resume/state.pt")
+    (state,) = w.glob("results/train/*/.resume/state.pt")
     assert not list(w.glob("results/runs/*/metrics.json")), "nothing may look complete"
     (log,) = logs.glob("*.log")  # the stack's one job
 
