@@ -26,7 +26,7 @@ MS_PER_STEP = {("mlp", "one"): 2.557, ("mlp", "stack"): 0.271,
 START_S = 10  # python + torch import, data load, split losses and samples: a quick job's wall time
 RULE_RSS_MB = {  # the other rules: largest max_rss seen (study: rule study_*, benchmarks/beyond/)
     "data": 228, "plot": 288, "demo": 276, "report": 227, "study": 618, "site": 572,
-    "evaluate": 1356,  # a run directory from a training's file: torch + data + eval, as a training job
+    "evaluate": 1159,  # rule evaluate (a run directory from its training's file), quick run
 }
 RULE_S = {"data": 7, "plot": 20, "demo": 10, "report": 3, "study": 16, "site": 30, "evaluate": 10}
 # On a cluster every job also holds two Snakemake processes: the one Slurm starts (356 MB) and the
