@@ -9,6 +9,8 @@ import sys
 
 def _fetch(a):
     from pipeline.data import fetch
+    if a.expect:  # rule data: the checksum is the identity Snakemake computed (workflow/data_source.py)
+        a.sha256 = "none" if a.expect.startswith("url:") else a.expect
     digest = fetch(a.out, url=a.url, local=a.path or None, sha256=None if a.sha256 == "none" else a.sha256)
     if a.info:
         from pathlib import Path
@@ -87,6 +89,15 @@ def _study(a):
         print(line)
 
 
+def _write_config(a):
+    from pipeline.config import validate
+    from pipeline.io import write_json
+    cfg = json.loads(a.json)
+    validate(cfg, source="the resolved config")  # what the rules will read must be valid
+    write_json(a.out, cfg)
+    print(f"wrote the resolved config to {a.out}")
+
+
 def _validate(a):
     from pipeline.config import load
     cfg = load(*a.configfile)
@@ -122,6 +133,8 @@ def main(argv: list[str] | None = None) -> int:
     s.add_argument("--info", default="", help="also write its sha256, origin and vocabulary here (JSON)")
     s.add_argument("--url", default="https://raw.githubusercontent.com/karpathy/makemore/master/names.txt")
     s.add_argument("--path", default="", help="a local copy to use instead of downloading")
+    s.add_argument("--expect", default="", help="what the workflow computed when it read the Snakefile: the "
+                                                "sha256 the copy must have (replaces --sha256), or url:<url>")
     s.add_argument("--sha256", default="0a30b5557f192f32ab962680889aac5f6fda0f4cecf40a6d0b5694f58ea8cc4d",
                    help="expected checksum, or 'none' to skip the check")
     s.set_defaults(func=_fetch)
@@ -199,6 +212,13 @@ def main(argv: list[str] | None = None) -> int:
     s.add_argument("--figures", required=True, help="directory for the study's figures")
     s.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
     s.set_defaults(func=_study)
+
+    s = sub.add_parser("config", help="write the config Snakemake resolved (what the site rules read)",
+                       description="Writes the config that Snakemake resolved from config.yaml, every "
+                                   "--configfile and --config, as one JSON file, after validating it.")
+    s.add_argument("--json", required=True, help="the resolved config as JSON text (the Snakefile passes it)")
+    s.add_argument("--out", required=True, help="e.g. results/config.json")
+    s.set_defaults(func=_write_config)
 
     s = sub.add_parser("validate", help="check config files and list the experiments",
                        description="Validate config files exactly as the workflow does when it loads.")

@@ -48,7 +48,7 @@ def load_trained(run_dir: str | Path, data):
     import torch
 
     from pipeline.nn.models import build_model, set_buffers
-    ck = torch.load(Path(run_dir) / "checkpoint.pt", weights_only=False)
+    ck = torch.load(Path(run_dir) / "checkpoint.pt", weights_only=True)
     spec = ck["spec"]
     model = build_model(spec, len(data.vocab), data.block_size, torch.Generator().manual_seed(spec["seed"]))
     with torch.no_grad():
