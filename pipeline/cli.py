@@ -50,9 +50,9 @@ def _train(a):
 
 
 def _train_many(a):
-    from pipeline.training.jobs import train_many
     from pipeline.config.spec import check_spec
     from pipeline.errors import ConfigError
+    from pipeline.training.jobs import train_many
     specs = _json_arg(a.specs, "--specs")
     if not isinstance(specs, list) or not specs:
         raise ConfigError("--specs: expected a JSON list of resolved experiment specs, one per --out directory.")
