@@ -105,8 +105,9 @@ def load_torch(path: str | os.PathLike) -> Any:
         raise DataError(f"{path}: refused: it holds more than tensors and plain values ({str(e).splitlines()[0]}); "
                         "this pipeline never writes such a file. Rebuild it: " + REBUILD + ".") from None
     except (RuntimeError, EOFError, zipfile.BadZipFile, OSError) as e:
-        raise DataError(f"{path}: not a readable checkpoint ({str(e).splitlines()[0].split('. ')[0]}); the file is damaged or "
-                        f"truncated: {REBUILD}.") from None
+        why = str(e).splitlines()[0].split(". ")[0]
+        raise DataError(f"{path}: not a readable checkpoint ({why}); the file is damaged or truncated: {REBUILD}.") \
+            from None
 
 
 def write_npz(path: str | os.PathLike, **arrays: np.ndarray) -> None:

@@ -57,7 +57,8 @@ def test_bad_flags_and_specs(capsys, names_path, tmp_path):
                                       str(ROOT / "config.yaml"), "--data", data, "--out", str(tmp_path),
                                       "--checkpoint-every", "-5")
     assert "0 is below 1" in run_cli(capsys, "train", "--experiment", "kaiming", "--configfile",
-                                     str(ROOT / "config.yaml"), "--data", data, "--out", str(tmp_path), "--threads", "0")
+                                     str(ROOT / "config.yaml"), "--data", data, "--out", str(tmp_path),
+                                     "--threads", "0")
     assert "--spec lacks" in run_cli(capsys, "study", "seeds", "--spec", "{}", "--runs", str(tmp_path),
                                      "--figures", str(tmp_path / "f"))
 
