@@ -13,7 +13,7 @@ from pipeline.workflow.plan import Plan
 from pipeline.workflow.signals import sigterm_off_the_main_thread
 
 
-configfile: "config.yaml"
+configfile: os.path.join(workflow.basedir, "config.yaml")  # also with -d elsewhere; --configfile adds to it
 
 
 envvars:

@@ -236,7 +236,7 @@ def _cwd(pid: int) -> Path | None:
         return None
 
 
-@pytest.mark.parametrize("how", ["SIGINT", "SIGTERM", "SIGKILL", "kill one training job"])
+@pytest.mark.parametrize("how", ["SIGINT", "SIGTERM", "SIGKILL", "kill one training job", "SIGINT to Snakemake alone"])
 def test_interrupted_run_finishes_on_rerun_without_retraining(tmp_path, names_path, clean, how):
     w = tmp_path
     first = start(w, names_path)
@@ -254,9 +254,15 @@ def test_interrupted_run_finishes_on_rerun_without_retraining(tmp_path, names_pa
         os.kill(victims[0], signal.SIGKILL)
     elif how == "SIGTERM":
         first.send_signal(signal.SIGTERM)  # to Snakemake only, as `kill <pid>` does
+    elif how == "SIGINT to Snakemake alone":  # `kill -INT <pid>`: its jobs run on, their end goes unrecorded
+        first.send_signal(signal.SIGINT)
     else:  # Ctrl-C reaches the whole foreground group; so does a kill -9 of the session
         os.killpg(first.pid, getattr(signal, how))
     finish(first, how if how.startswith("SIG") else "one of its training jobs was killed")
+    # trainings that ended after Snakemake stopped listening: their files are there, unrecorded
+    unrecorded = [e for e in training if (r[e] / "metrics.json").exists() and not recorded(w, e)]
+    if how == "SIGINT to Snakemake alone":
+        assert unrecorded, "no training ended unrecorded: the case this test is for did not happen"
     if how == "SIGKILL":  # nothing of Snakemake survives it; end its orphaned jobs as the OS would
         for pid in _pids_of_training(w.resolve()):
             os.kill(pid, signal.SIGKILL)
@@ -279,6 +285,9 @@ def test_interrupted_run_finishes_on_rerun_without_retraining(tmp_path, names_pa
     assert again.returncode == 0, again.stderr[-6000:]
     for e, mtime in finished.items():  # nothing that had finished is trained again
         assert (r[e] / "metrics.json").stat().st_mtime_ns == mtime, f"{e} was retrained"
+    for e in unrecorded:  # rewritten from the state kept after its last step, not trained again
+        m = json.loads((r[e] / "metrics.json").read_text())
+        assert m["resumed_from_step"] == m["steps"], f"{e} was trained again from step {m['resumed_from_step']}"
     resumed = [e for e in EXPS if e not in finished
                and json.loads((r[e] / "metrics.json").read_text())["resumed_from_step"]]
     if how != "SIGTERM":  # after a SIGTERM, a run not finished had not started: nothing to resume
