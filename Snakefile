@@ -13,7 +13,7 @@ from pipeline.workflow.plan import Plan
 from pipeline.workflow.signals import sigterm_off_the_main_thread
 
 
-configfile: "config.yaml"
+configfile: os.path.join(workflow.basedir, "config.yaml")  # also with -d elsewhere; --configfile adds to it
 
 
 envvars:
@@ -29,6 +29,15 @@ onstart:
     sigterm_off_the_main_thread()  # so that `kill <pid>` stops the run (pipeline/workflow/signals.py)
 
 
+onsuccess:
+    # every job is recorded as done: the states kept after each training's last step (so that a run
+    # stopped before Snakemake recorded it is rewritten, not retrained) are no longer needed
+    from pipeline.training.rundir import prune_final_states
+
+    prune_final_states("results/train")  # training jobs (rules/train.smk)
+    prune_final_states("results/runs")
+
+
 wildcard_constraints:
     exp=PLAN.experiments.pattern(),
     demo=PLAN.demos.pattern(),
@@ -39,6 +48,7 @@ wildcard_constraints:
 localrules:
     all,
     beyond,
+    resolved_config,
     data,
     report,
     demo,

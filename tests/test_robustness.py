@@ -131,14 +131,21 @@ def checkpointed(workdir: Path) -> list[Path]:
             if not (s.parent.parent / "trained.pt").exists()]
 
 
-def recorded(workdir: Path, exp: str) -> bool:
-    """Snakemake has recorded the training of `exp` as finished (its metadata, no incomplete mark).
-    A job killed after writing metrics.json but before Snakemake saw it end is not finished: it is
-    rightly redone."""
-    key = urlsafe_b64encode(f"results/runs/{exp}/metrics.json".encode()).decode()
-    return ((workdir / "results/runs" / exp / "metrics.json").exists()
+def recorded(workdir: Path, exp: str, path: str | None = None) -> bool:
+    """Snakemake has recorded the run of `exp` (or the output `path`) as finished (its metadata, no
+    incomplete mark). A job killed after writing metrics.json but before Snakemake saw it end is not
+    finished: it is rightly redone."""
+    path = path or f"results/runs/{exp}/metrics.json"
+    key = urlsafe_b64encode(path.encode()).decode()
+    return ((workdir / path).exists()
             and (workdir / ".snakemake/metadata" / key).exists()
             and not (workdir / ".snakemake/incomplete" / key).exists())
+
+
+def served(training: Path) -> list[str]:
+    """The experiments of EXPS a finished training (results/train/<id>/) serves (its label names them)."""
+    label = torch.load(training / "trained.pt", weights_only=True)["spec"]["name"]
+    return [e for e in EXPS if e in label.split("+")]
 
 
 def _npz(path: Path) -> dict:
@@ -242,7 +249,7 @@ def _cwd(pid: int) -> Path | None:
         return None
 
 
-@pytest.mark.parametrize("how", ["SIGINT", "SIGTERM", "SIGKILL", "kill one training job"])
+@pytest.mark.parametrize("how", ["SIGINT", "SIGTERM", "SIGKILL", "kill one training job", "SIGINT to Snakemake alone"])
 def test_interrupted_run_finishes_on_rerun_without_retraining(tmp_path, names_path, clean, how):
     w = tmp_path
     first = start(w, names_path)
@@ -259,9 +266,16 @@ def test_interrupted_run_finishes_on_rerun_without_retraining(tmp_path, names_pa
         os.kill(victims[0], signal.SIGKILL)
     elif how == "SIGTERM":
         first.send_signal(signal.SIGTERM)  # to Snakemake only, as `kill <pid>` does
+    elif how == "SIGINT to Snakemake alone":  # `kill -INT <pid>`: its jobs run on, their end goes unrecorded
+        first.send_signal(signal.SIGINT)
     else:  # Ctrl-C reaches the whole foreground group; so does a kill -9 of the session
         os.killpg(first.pid, getattr(signal, how))
     finish(first, how if how.startswith("SIG") else "one of its training jobs was killed")
+    # trainings that ended after Snakemake stopped listening: their files are there, unrecorded
+    unrecorded = [t for t in training
+                  if (t / "trained.pt").exists() and not recorded(w, "", f"results/train/{t.name}/trained.pt")]
+    if how == "SIGINT to Snakemake alone":
+        assert unrecorded, "no training ended unrecorded: the case this test is for did not happen"
     if how == "SIGKILL":  # nothing of Snakemake survives it; end its orphaned jobs as the OS would
         for pid in _pids_of_training(w.resolve()):
             os.kill(pid, signal.SIGKILL)
@@ -284,11 +298,14 @@ def test_interrupted_run_finishes_on_rerun_without_retraining(tmp_path, names_pa
     assert again.returncode == 0, again.stderr[-6000:]
     for e, mtime in finished.items():  # nothing that had finished is trained again
         assert (r[e] / "metrics.json").stat().st_mtime_ns == mtime, f"{e} was retrained"
+    for e in [e for t in unrecorded for e in served(t)]:  # rewritten from the state kept after its last step
+        m = json.loads((r[e] / "metrics.json").read_text())
+        assert m["resumed_from_step"] == m["steps"], f"{e} was trained again from step {m['resumed_from_step']}"
     resumed = [e for e in EXPS if e not in finished
                and json.loads((r[e] / "metrics.json").read_text())["resumed_from_step"]]
     if how != "SIGTERM":  # after a SIGTERM, a run not finished had not started: nothing to resume
         assert resumed, "no interrupted run resumed from its checkpoint"
-    assert not list(w.glob("results/train/*/.resume"))  # every state is gone with its finished training
+    assert not list(w.glob("results/train/*/.resume"))  # onsuccess: every state of a finished training is gone
     assert_same_numbers(clean, w)  # resumed or not, the numbers of an uninterrupted run
 
 

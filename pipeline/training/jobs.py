@@ -19,7 +19,7 @@ from pipeline.training import store
 from pipeline.training.engine import train_group
 from pipeline.training.groups import group_specs
 from pipeline.training.loop import fit
-from pipeline.training.rundir import drop_state, finish_run
+from pipeline.training.rundir import finish_run
 
 
 def _data_for(specs: list[dict], data: Dataset | str | Path) -> Dataset:
@@ -40,7 +40,9 @@ def fit_all(specs: list[dict], data: Dataset, state_dirs: list[Path], *, log=Non
 
     checkpoint_every > 0: each stack saves a resumable state every so many steps in
     `state_dirs[first]/.resume/`, each deep net in its own; a rerun of the same call resumes and
-    ends with exactly the same numbers. States are removed once their results are taken."""
+    ends with exactly the same numbers. The state after the last step is kept (a job rerun before
+    Snakemake recorded it rewrites its outputs from it instead of training again); the Snakefile's
+    onsuccess removes it (rundir.prune_final_states)."""
     stopped = []
     for idx in group_specs(specs):
         if simple or specs[idx[0]]["kind"] == "deep":
@@ -53,7 +55,6 @@ def fit_all(specs: list[dict], data: Dataset, state_dirs: list[Path], *, log=Non
                     stopped.append(str(e))
                     continue
                 done(i, r, t_start)
-                drop_state(state_path)
             continue
         t_start = time.perf_counter()
         state_path = Path(state_dirs[idx[0]]) / ".resume" / "state.pt"
@@ -68,7 +69,6 @@ def fit_all(specs: list[dict], data: Dataset, state_dirs: list[Path], *, log=Non
                                f"{d['loss']}; the first non-finite tensor is {d['first_nonfinite']}")
                 continue
             done(i, dict(r, engine="batched"), t_model)
-        drop_state(state_path)  # every result of the stack is taken: the state is done
     if stopped:
         raise DivergenceError("; ".join(stopped) + ". Lower lr or the init scales.")
 

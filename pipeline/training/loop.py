@@ -81,8 +81,7 @@ def train(spec: dict, data: Dataset | str | Path, out_dir: str | Path, *, thread
     r = fit(spec, data, state_path=state_path, checkpoint_every=checkpoint_every, log=log)
     return finish_run(spec, data, out_dir, r["model"], history=r["history"], probes=r["probes"],
                       diverged=r["diverged"], named2d=r["named2d"], train_seconds=r["train_seconds"],
-                      threads=threads, engine="simple", t_start=t_start, start=r["resumed_from_step"],
-                      state_path=state_path)
+                      threads=threads, engine="simple", t_start=t_start, start=r["resumed_from_step"])
 
 
 def fit(spec: dict, data: Dataset, *, state_path: Path | None = None, checkpoint_every: int = 0,
@@ -153,7 +152,8 @@ def fit(spec: dict, data: Dataset, *, state_path: Path | None = None, checkpoint
         if probe:
             _probe_weights(model, "init" if i == 0 else "final", probes)
         progress.update(i, lossv)
-        if checkpoint_every and state_path and (i + 1) % checkpoint_every == 0 and i + 1 < steps:
+        # every `checkpoint_every` steps, and after the last one: kept until Snakemake accepts the run
+        if checkpoint_every and state_path and ((i + 1) % checkpoint_every == 0 or i + 1 == steps):
             _save_state(state_path, model, i + 1, g, history, probes, key,
                         train_seconds + time.perf_counter() - t_loop)
     progress.close()
