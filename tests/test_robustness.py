@@ -23,6 +23,7 @@ import numpy as np
 import pytest
 import torch
 
+from pipeline.reproducible import TIMING_FIELDS
 from pipeline.workflow.experiments import RUN_FILES
 from tests.conftest import ROOT, default_signals
 
@@ -37,7 +38,7 @@ defaults:
   deep: {{steps: 41}}
 sampling: {{count: 5}}
 """
-RUN_INFO = {"train_seconds", "ms_per_step", "wall_seconds", "resumed_from_step"}  # how long, not what
+RUN_INFO = TIMING_FIELDS  # how long, not what (pipeline/reproducible.py)
 FIGS = {"mlp": ["loss_curve", "hpreact_hist", "tanh_hist", "saturation_map"],
         "deep": ["loss_curve", "activations_init", "activations_final", "update_ratios"]}
 LOCKED = "Directory cannot be locked"
