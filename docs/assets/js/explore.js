@@ -69,16 +69,8 @@
   function logTicks(lo, hi) {
     var out = [];
     for (var e = Math.ceil(Math.log10(lo) - 1e-9); e <= Math.floor(Math.log10(hi) + 1e-9); e++) out.push(Math.pow(10, e));
-    if (out.length < 2) {
-      [2, 5].forEach(function (m) {
-        for (var e2 = Math.floor(Math.log10(lo)); e2 <= Math.ceil(Math.log10(hi)); e2++) {
-          var t = m * Math.pow(10, e2);
-          if (t >= lo && t <= hi) out.push(t);
-        }
-      });
-      out.sort(function (a, b) { return a - b; });
-    }
-    return out;
+    if (out.length >= 2) return out;
+    return ticks(lo, hi, 4).filter(function (t) { return t > 0; });  // less than a decade: plain ticks
   }
 
   // an empty chart with axes: returns the scales and the plotting group
