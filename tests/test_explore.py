@@ -220,6 +220,12 @@ def test_the_slider_and_the_family_switch_draw_the_json_numbers(quick_run, serve
     key, i3 = _check_drawn(page, d)
     assert d["families"]["tanh"]["gains"][i3] == 3.0
     assert page.get_attribute(".ex-at a.ex-page", "href") == "part-b/tanh_gain_3.html"
+    marks = page.eval_on_selector_all(".ex-mark", """els => els.map(e => {
+        const a = e.querySelector("a");
+        return [e.querySelector("button").textContent, a ? a.getAttribute("href") : null];
+    })""")
+    assert marks == [["0.5", "part-b/tanh_gain_0.5.html"], ["1", "part-b/tanh_gain_1.html"],
+                     ["5/3", "part-b/tanh_gain_5_3.html"], ["3", "part-b/tanh_gain_3.html"]], marks
     tanh_values = _drawn(page, "act-std")
     page.check("input[name=ex-family][value=linear]")
     key, il = _check_drawn(page, d)

@@ -180,10 +180,17 @@
     var n = fam.gains.length;
     stopIndices().forEach(function (s) {
       html("option", {value: s.index}, list);
+      // a mark: a button that moves the slider there and, for a configuration of the lecture, a link to its page
+      var mark = html("span", {"class": "ex-mark"}, box);
+      mark.style.left = n > 1 ? "calc(8px + (100% - 16px) * " + (s.index / (n - 1)) + ")" : "8px";
       var b = html("button", {type: "button", "class": "ex-stop" + (s.link ? " ex-linked" : ""), "data-index": s.index,
-                              title: s.link ? pages[s.link.experiment].title : "a gain of the lecture"}, box, gainLabel(s.gain));
-      b.style.left = n > 1 ? "calc(8px + (100% - 16px) * " + (s.index / (n - 1)) + ")" : "8px";
+                              title: "gain " + gainLabel(s.gain) + (s.link ? "" : ": a gain of the lecture")}, mark,
+                   gainLabel(s.gain));
       b.addEventListener("click", function () { setIndex(s.index); slider.focus(); });
+      if (s.link) {
+        html("a", {"class": "ex-stop-link", href: pages[s.link.experiment].href,
+                   title: "the page of " + pages[s.link.experiment].title}, mark, "\u2197");
+      }
     });
     var links = root.querySelector(".ex-links");
     clear(links);
