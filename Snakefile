@@ -29,6 +29,14 @@ onstart:
     sigterm_off_the_main_thread()  # so that `kill <pid>` stops the run (pipeline/workflow/signals.py)
 
 
+onsuccess:
+    # every job is recorded as done: the states kept after each training's last step (so that a run
+    # stopped before Snakemake recorded it is rewritten, not retrained) are no longer needed
+    from pipeline.training.rundir import prune_final_states
+
+    prune_final_states("results/runs")
+
+
 wildcard_constraints:
     exp=PLAN.experiments.pattern(),
     demo=PLAN.demos.pattern(),
@@ -39,6 +47,7 @@ wildcard_constraints:
 localrules:
     all,
     beyond,
+    resolved_config,
     data,
     report,
     demo,

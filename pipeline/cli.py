@@ -9,6 +9,8 @@ import sys
 
 def _fetch(a):
     from pipeline.data import fetch
+    if a.expect:  # rule data: the checksum is the identity Snakemake computed (workflow/data_source.py)
+        a.sha256 = "none" if a.expect.startswith("url:") else a.expect
     digest = fetch(a.out, url=a.url, local=a.path or None, sha256=None if a.sha256 == "none" else a.sha256)
     if a.info:
         from pathlib import Path
@@ -20,9 +22,18 @@ def _fetch(a):
     print(f"{a.out}: sha256 {digest} ({'copied from ' + a.path if a.path else 'downloaded from ' + a.url})")
 
 
+def _json_arg(text: str, flag: str):
+    from pipeline.errors import ConfigError
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as e:
+        raise ConfigError(f"{flag}: not valid JSON ({e}); quote the whole spec for the shell.") from None
+
+
 def _spec(a) -> dict:
+    from pipeline.config.spec import check_spec
     if a.spec:
-        return json.loads(a.spec)
+        return check_spec(_json_arg(a.spec, "--spec"))
     from pipeline.config import PRESENTATION_KEYS, load
     cfg = load(*a.configfile)
     if a.experiment not in cfg["resolved"]:
@@ -39,8 +50,13 @@ def _train(a):
 
 
 def _train_many(a):
+    from pipeline.config.spec import check_spec
+    from pipeline.errors import ConfigError
     from pipeline.training.jobs import train_many
-    specs = json.loads(a.specs)
+    specs = _json_arg(a.specs, "--specs")
+    if not isinstance(specs, list) or not specs:
+        raise ConfigError("--specs: expected a JSON list of resolved experiment specs, one per --out directory.")
+    specs = [check_spec(s, f"--specs[{i}]") for i, s in enumerate(specs)]
     ms = train_many(specs, a.data, a.out, threads=a.threads, checkpoint_every=a.checkpoint_every)
     for m in ms:
         print(json.dumps({k: m[k] for k in ("experiment", "initial_loss", "train_loss", "val_loss", "test_loss",
@@ -83,8 +99,24 @@ def _study(a):
         raise SystemExit(f"error: {e.args[0]}") from None
     io = registry.StudyIO(id=a.study, runs=Path(a.runs), data=Path(a.data), out=Path(a.out),
                           figures=Path(a.figures), threads=a.threads)
-    for line in study.run(json.loads(a.spec), io).get("text", []):
+    spec = _json_arg(a.spec, "--spec")
+    try:
+        result = study.run(spec, io)
+    except (KeyError, TypeError) as e:  # a hand-made spec: the workflow's always has what the study reads
+        from pipeline.errors import ConfigError
+        raise ConfigError(f"study {a.study}: --spec lacks what the study reads ({type(e).__name__}: {e}); pass "
+                          "the spec the workflow resolves (`snakemake -n -p` prints it).") from None
+    for line in result.get("text", []):
         print(line)
+
+
+def _write_config(a):
+    from pipeline.config import validate
+    from pipeline.io import write_json
+    cfg = json.loads(a.json)
+    validate(cfg, source="the resolved config")  # what the rules will read must be valid
+    write_json(a.out, cfg)
+    print(f"wrote the resolved config to {a.out}")
 
 
 def _validate(a):
@@ -111,6 +143,20 @@ def _site(a):
             raise SystemExit(rc)
 
 
+def _count(minimum: int):
+    """argparse type: an integer >= minimum, refused with the flag's name otherwise."""
+    def parse(text: str) -> int:
+        try:
+            n = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if n < minimum:
+            raise argparse.ArgumentTypeError(f"{n} is below {minimum}" + (" (0 turns it off)" if minimum == 0 else ""))
+        return n
+    parse.__name__ = f"integer >= {minimum}"
+    return parse
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m pipeline", description=__doc__)
     sub = p.add_subparsers(dest="step", required=True, metavar="STEP")
@@ -122,6 +168,8 @@ def main(argv: list[str] | None = None) -> int:
     s.add_argument("--info", default="", help="also write its sha256, origin and vocabulary here (JSON)")
     s.add_argument("--url", default="https://raw.githubusercontent.com/karpathy/makemore/master/names.txt")
     s.add_argument("--path", default="", help="a local copy to use instead of downloading")
+    s.add_argument("--expect", default="", help="what the workflow computed when it read the Snakefile: the "
+                                                "sha256 the copy must have (replaces --sha256), or url:<url>")
     s.add_argument("--sha256", default="0a30b5557f192f32ab962680889aac5f6fda0f4cecf40a6d0b5694f58ea8cc4d",
                    help="expected checksum, or 'none' to skip the check")
     s.set_defaults(func=_fetch)
@@ -136,8 +184,8 @@ def main(argv: list[str] | None = None) -> int:
     s.add_argument("--configfile", nargs="+", default=["config.yaml"], help="config files, later override earlier")
     s.add_argument("--data", required=True, help="the word list, e.g. data/names.txt")
     s.add_argument("--out", required=True, help="the run directory, e.g. results/runs/kaiming")
-    s.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
-    s.add_argument("--checkpoint-every", type=int, default=0, help="steps between resumable checkpoints")
+    s.add_argument("--threads", type=_count(1), default=1, help="torch threads (default 1)")
+    s.add_argument("--checkpoint-every", type=_count(0), default=0, help="steps between resumable checkpoints")
     s.set_defaults(func=_train)
 
     s = sub.add_parser("train-many", help="train several experiments at once with the batched engine",
@@ -147,8 +195,8 @@ def main(argv: list[str] | None = None) -> int:
     s.add_argument("--specs", required=True, help="a JSON list of resolved experiment specs")
     s.add_argument("--data", required=True, help="the word list, e.g. data/names.txt")
     s.add_argument("--out", nargs="+", required=True, help="one run directory per spec, in order")
-    s.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
-    s.add_argument("--checkpoint-every", type=int, default=0,
+    s.add_argument("--threads", type=_count(1), default=1, help="torch threads (default 1)")
+    s.add_argument("--checkpoint-every", type=_count(0), default=0,
                    help="steps between resumable checkpoints of each stack (in its first run directory)")
     s.set_defaults(func=_train_many)
 
@@ -197,8 +245,15 @@ def main(argv: list[str] | None = None) -> int:
     s.add_argument("--data", default="data/names.txt", help="the word list (studies that re-evaluate models)")
     s.add_argument("--out", default="results/beyond", help="directory for <study>.json")
     s.add_argument("--figures", required=True, help="directory for the study's figures")
-    s.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
+    s.add_argument("--threads", type=_count(1), default=1, help="torch threads (default 1)")
     s.set_defaults(func=_study)
+
+    s = sub.add_parser("config", help="write the config Snakemake resolved (what the site rules read)",
+                       description="Writes the config that Snakemake resolved from config.yaml, every "
+                                   "--configfile and --config, as one JSON file, after validating it.")
+    s.add_argument("--json", required=True, help="the resolved config as JSON text (the Snakefile passes it)")
+    s.add_argument("--out", required=True, help="e.g. results/config.json")
+    s.set_defaults(func=_write_config)
 
     s = sub.add_parser("validate", help="check config files and list the experiments",
                        description="Validate config files exactly as the workflow does when it loads.")
@@ -229,5 +284,35 @@ def main(argv: list[str] | None = None) -> int:
     except (ConfigError, DataError, DivergenceError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
+    except OSError as e:  # the machine said no: a full disk, a missing or unwritable path
+        print(f"error: {_os_error(e)}", file=sys.stderr)
+        return 1
+    except RuntimeError as e:
+        if not _write_failed(e):
+            raise
+        print(f"error: writing a file failed ({str(e).splitlines()[0][:120]}); {DISK_FULL}", file=sys.stderr)
+        return 1
     return 0
+
+
+DISK_FULL = ("is the disk full? Free some space and run again: files are written to a temporary name and "
+             "renamed when whole, so nothing half-written was kept.")
+
+
+def _os_error(e: OSError) -> str:
+    import errno
+    where = f"{e.filename}: " if e.filename else ""
+    if e.errno in (errno.ENOSPC, errno.EDQUOT):
+        return f"{where}no space left on the device; {DISK_FULL}"
+    if e.errno == errno.ENOENT:
+        return f"{where}no such file or directory. Check the path (an earlier step of the workflow may make it)."
+    if e.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return f"{where}not allowed to write or read here ({e.strerror}). Check the permissions of that path."
+    return f"{where}{e.strerror or e}"
+
+
+def _write_failed(e: RuntimeError) -> bool:
+    """torch.save reports a full disk as a RuntimeError of its zip writer ("unexpected pos ...")."""
+    text = str(e)
+    return "unexpected pos" in text or "PytorchStreamWriter failed" in text or "file write failed" in text
 

@@ -84,6 +84,9 @@ def read_words(path: str | Path) -> list[str]:
     is not UTF-8, and a list too short to give every split (train/val/test) at least one word.
     """
     path = Path(path)
+    if not path.is_file():
+        raise DataError(f"{path}: no such word list. Give the path of names.txt (one name per line); "
+                        "in the workflow, rule data puts it at data/names.txt.")
     try:
         text = path.read_bytes().decode("utf-8-sig")  # tolerate a BOM
     except UnicodeDecodeError as e:

@@ -19,6 +19,8 @@ from typing import Any
 
 import numpy as np
 
+from pipeline.errors import DataError
+
 
 @contextlib.contextmanager
 def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
@@ -56,8 +58,56 @@ def write_json(path: str | os.PathLike, obj: Any) -> None:
     write_text(path, json.dumps(obj, indent=2, sort_keys=False, allow_nan=True) + "\n")
 
 
+# ---- reading what an earlier step wrote: a missing or damaged file is one line naming it and the fix ----
+
+REBUILD = "delete it and run snakemake again, which rebuilds it (and only what depends on it)"
+
+
+def _missing(path: Path) -> DataError:
+    return DataError(f"{path}: no such file. An earlier step of the workflow writes it: run snakemake, "
+                     "which makes what is missing.")
+
+
 def read_json(path: str | os.PathLike) -> Any:
-    return json.loads(Path(path).read_text(encoding="utf-8"))
+    path = Path(path)
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise _missing(path) from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise DataError(f"{path}: not valid JSON ({e}); the file is damaged: {REBUILD}.") from None
+
+
+def read_npz(path: str | os.PathLike) -> dict[str, np.ndarray]:
+    """Every array of an .npz file (written by write_npz), read at once."""
+    path = Path(path)
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            return {k: z[k] for k in z.files}
+    except FileNotFoundError:
+        raise _missing(path) from None
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError, KeyError) as e:
+        raise DataError(f"{path}: not a readable .npz archive ({e}); the file is damaged: {REBUILD}.") from None
+
+
+def load_torch(path: str | os.PathLike) -> Any:
+    """A checkpoint or state written by this pipeline: tensors and plain types only, so it is read with
+    `weights_only=True` and a file from elsewhere cannot run code when loaded."""
+    import pickle
+
+    import torch
+    path = Path(path)
+    try:
+        return torch.load(path, weights_only=True)
+    except FileNotFoundError:
+        raise _missing(path) from None
+    except pickle.UnpicklingError as e:
+        raise DataError(f"{path}: refused: it holds more than tensors and plain values ({str(e).splitlines()[0]}); "
+                        "this pipeline never writes such a file. Rebuild it: " + REBUILD + ".") from None
+    except (RuntimeError, EOFError, zipfile.BadZipFile, OSError) as e:
+        why = str(e).splitlines()[0].split(". ")[0]
+        raise DataError(f"{path}: not a readable checkpoint ({why}); the file is damaged or truncated: {REBUILD}.") \
+            from None
 
 
 def write_npz(path: str | os.PathLike, **arrays: np.ndarray) -> None:

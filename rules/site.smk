@@ -10,11 +10,9 @@ rule site_pages:
         PLAN.site.inputs(),
         code=code_for("site"),
         notes=site_sources(),
+        config="results/config.json",  # the config this run resolved (rule resolved_config)
     output:
         directory("docs/generated/content"),
-    params:
-        configfiles=workflow.configfiles,
-        digest=PLAN.site.digest(),  # any config edit regenerates the pages
     conda:
         "../envs/pipeline.yaml"
     resources:
@@ -24,14 +22,14 @@ rule site_pages:
     benchmark:
         "results/benchmarks/site/pages.tsv"
     shell:
-        "python -m pipeline site pages --configfile {params.configfiles:q} --out {output} > {log} 2>&1"
+        "python -m pipeline site pages --configfile {input.config} --out {output} > {log} 2>&1"
 
 
 rule site_dag:
     input:
         snakefile=workflow.main_snakefile,
         rules=rule_files(workflow.main_snakefile),
-        configfiles=workflow.configfiles,
+        config="results/config.json",
         code=code_for("site"),
     output:
         "docs/generated/dag/dag.svg",
@@ -47,7 +45,7 @@ rule site_dag:
     benchmark:
         "results/benchmarks/site/dag.tsv"
     shell:
-        "python -m pipeline site dag --snakefile {input.snakefile:q} --configfile {input.configfiles:q} "
+        "python -m pipeline site dag --snakefile {input.snakefile:q} --configfile {input.config} "
         "--out {params.out_dir} > {log} 2>&1"
 
 

@@ -61,10 +61,11 @@ def _dirs(root: Path, specs: list[dict]) -> list[Path]:
 
 CASES = {
     # two Part A stacks (pipeline.groups: with and without BatchNorm): cut inside the second,
-    # the BatchNorm one, after its first checkpoint; the first stack had finished
-    "part_a": (["kaiming", "fixed_tanh", "batchnorm", "batchnorm_running"], 300, 3),
-    # deep nets: each through the simple loop, cut in the second net
-    "deep": (["batchnorm_gain_5_3", "tanh_gain_5_3"], 250, 3),
+    # the BatchNorm one, after its first checkpoint; the first stack had finished (its states at
+    # steps 100 and 200, and the one kept after its last step, 300)
+    "part_a": (["kaiming", "fixed_tanh", "batchnorm", "batchnorm_running"], 300, 4),
+    # deep nets: each through the simple loop, cut in the second net (the first saved 100, 200, 250)
+    "deep": (["batchnorm_gain_5_3", "tanh_gain_5_3"], 250, 4),
 }
 
 
@@ -84,7 +85,7 @@ def test_interrupted_stack_resumes_exactly(dataset, tmp_path, monkeypatch, capsy
     assert state_path.exists() and state_path.parent.name == ".resume"
     torn = [d for d in parts if state_path.parent.parent == d]
     assert len(torn) == 1 and not (torn[0] / "metrics.json").exists()  # nothing that looks complete
-    state = torch.load(state_path, weights_only=False)
+    state = torch.load(state_path, weights_only=True)  # tensors and plain types: nothing that runs code
     assert state["step"] == step
     if "generators" in state:  # a stack's state: one generator per model of the stack
         assert len(state["generators"]) == sum(1 for d in parts if not (d / "metrics.json").exists())
@@ -93,7 +94,12 @@ def test_interrupted_stack_resumes_exactly(dataset, tmp_path, monkeypatch, capsy
     got = train_many(specs, dataset, parts, checkpoint_every=EVERY)
     assert f"resuming from step {step}" in capsys.readouterr().err
     resumed = [g["experiment"] for g in got if g["resumed_from_step"]]
-    assert resumed and all(g["resumed_from_step"] == step for g in got if g["resumed_from_step"])
+    # the cut stack resumes at its state; a stack that had finished is rewritten from its last state
+    assert resumed and all(g["resumed_from_step"] in (step, steps) for g in got if g["resumed_from_step"])
+    assert any(g["resumed_from_step"] == step for g in got)
+    kept = sorted(d for d in parts if (d / ".resume").exists())  # only the stacks' states after the last step
+    assert all(torch.load(d / ".resume/state.pt", weights_only=True)["step"] == steps for d in kept)
+    rundir.prune_final_states(tmp_path / "parts")
     for d in parts:
         assert not (d / ".resume").exists(), f"{d.name}: the state outlived the run"
     for a, b, r, g in zip(whole, parts, ref, got, strict=True):
@@ -102,13 +108,14 @@ def test_interrupted_stack_resumes_exactly(dataset, tmp_path, monkeypatch, capsy
 
 
 def test_checkpoints_fall_on_multiples_of_checkpoint_every(dataset, tmp_path, monkeypatch):
-    """Also when checkpoint_every does not divide the chunk: every multiple, and no save at the end."""
+    """Also when checkpoint_every does not divide the chunk: every multiple, and one after the last step
+    (kept until Snakemake has accepted the run: a rerun then rewrites the run without training)."""
     specs = [_spec("kaiming", 1300), _spec("fixed_tanh", 1300)]
     saved = []
     real = rundir.save_state
     monkeypatch.setattr(rundir, "save_state", lambda p, k, s, **st: (saved.append(s), real(p, k, s, **st)))
     train_many(specs, dataset, _dirs(tmp_path, specs), checkpoint_every=300)
-    assert saved == [300, 600, 900, 1200]
+    assert saved == [300, 600, 900, 1200, 1300]
     assert list(engine._chunks(0, 2500, 700)) == [(0, 700), (700, 300), (1000, 400), (1400, 600),
                                                  (2000, 100), (2100, 400)]
     assert list(engine._chunks(1400, 1500, 0)) == [(1400, 100)]
@@ -177,14 +184,14 @@ def test_killed_train_many_resumes_exactly(names_path, dataset, tmp_path):
     proc.communicate(timeout=60)
     assert proc.returncode == -signal.SIGKILL
     assert state.exists() and not any((d / "metrics.json").exists() for d in killed)
-    step = torch.load(state, weights_only=False)["step"]
+    step = torch.load(state, weights_only=True)["step"]
     assert step % EVERY == 0 and 0 < step < 6000
 
     again = subprocess.run(_cmd(specs, names_path, killed), cwd=ROOT, env=env, capture_output=True, text=True,
                            timeout=600)
     assert again.returncode == 0, again.stderr[-3000:]
     assert "resuming from step" in again.stderr
-    assert not state.parent.exists()
+    assert torch.load(state, weights_only=True)["step"] == 6000  # kept until Snakemake accepts the run
     whole = _dirs(tmp_path / "whole", specs)
     train_many(specs, dataset, whole)
     for a, b in zip(whole, killed, strict=True):

@@ -22,6 +22,7 @@ import torch
 
 from pipeline.config import PRESENTATION_KEYS, load
 from pipeline.training import loop as trainmod
+from pipeline.training import rundir
 from tests.conftest import ROOT, default_signals
 
 RUN_INFO = {"train_seconds", "ms_per_step", "wall_seconds", "resumed_from_step"}  # how, not what
@@ -76,7 +77,8 @@ def test_resumed_run_equals_uninterrupted(dataset, tmp_path, monkeypatch, name, 
     spec = spec_of(name, steps=steps, lr_decay_step=decay)
     whole, parts = tmp_path / "whole", tmp_path / "parts"
     trainmod.train(spec, dataset, whole, checkpoint_every=10)
-    assert not (whole / ".resume").exists()  # removed once the run completes
+    final = whole / ".resume" / "state.pt"  # kept after the last step, until Snakemake accepts the run
+    assert torch.load(final, weights_only=True)["step"] == steps
 
     with monkeypatch.context() as m:
         _interrupt_at(m, steps - 7)
@@ -87,6 +89,37 @@ def test_resumed_run_equals_uninterrupted(dataset, tmp_path, monkeypatch, name, 
     m = trainmod.train(spec, dataset, parts, checkpoint_every=10)
     assert m["resumed_from_step"] == (steps - 7) // 10 * 10
     assert_same_run(whole, parts)
+
+
+def test_a_finished_run_whose_files_were_removed_is_rewritten_not_retrained(dataset, tmp_path, monkeypatch):
+    """Snakemake stopped (SIGINT to it alone) after the training ended but before it recorded the job:
+    it removes the job's outputs and runs it again. The state after the last step makes that rerun
+    rewrite the run directory without training a step, with the same numbers; once Snakemake has
+    accepted the outputs (onsuccess), prune_final_states removes the state."""
+    spec = spec_of("batchnorm_gain_5_3", steps=41)
+    run = tmp_path / "runs" / spec["name"]
+    trainmod.train(spec, dataset, run, checkpoint_every=10)
+    first = {f: (run / f).read_bytes() for f in ("history.npz", "probes.npz", "samples.txt")}
+    for f in run.iterdir():
+        if f.is_file():
+            f.unlink()  # what Snakemake does to an incomplete job's outputs before rerunning it
+    with monkeypatch.context() as m:
+        _interrupt_at(m, 0)  # any training step taken would raise
+        metrics = trainmod.train(spec, dataset, run, checkpoint_every=10)
+    assert metrics["resumed_from_step"] == 41
+    assert {f: (run / f).read_bytes() for f in first} == first
+    assert rundir.prune_final_states(tmp_path / "runs") == [run / ".resume" / "state.pt"]
+    assert not (run / ".resume").exists()
+
+
+def test_prune_keeps_the_state_of_a_run_not_finished(dataset, tmp_path, monkeypatch):
+    spec = spec_of("kaiming", steps=40, lr_decay_step=20)
+    with monkeypatch.context() as m:
+        _interrupt_at(m, 35)
+        with pytest.raises(Interrupt):
+            trainmod.train(spec, dataset, tmp_path / "r", checkpoint_every=10)
+    assert rundir.prune_final_states(tmp_path) == []
+    assert (tmp_path / "r" / ".resume" / "state.pt").exists()
 
 
 def test_a_state_from_another_spec_or_data_is_not_resumed(dataset, tmp_path, monkeypatch):

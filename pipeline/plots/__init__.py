@@ -18,7 +18,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 from pipeline.analysis import diagnostics as dg  # noqa: E402
-from pipeline.io import atomic_path, read_json, write_json  # noqa: E402
+from pipeline.io import atomic_path, read_json, read_npz, write_json  # noqa: E402
 
 DPI = 150
 plt.rcParams.update({
@@ -197,10 +197,8 @@ def load_run(run_dir: str | Path) -> tuple[dict, dict, dict, dict]:
     run_dir = Path(run_dir)
     spec = read_json(run_dir / "config.json")["spec"]
     metrics = read_json(run_dir / "metrics.json")
-    with np.load(run_dir / "history.npz") as h:
-        history = {k: h[k] for k in h.files}
-    with np.load(run_dir / "probes.npz") as p:
-        probes = {k: p[k] for k in p.files}
+    history = read_npz(run_dir / "history.npz")
+    probes = read_npz(run_dir / "probes.npz")
     return spec, metrics, history, probes
 
 

@@ -46,7 +46,10 @@ def render_dag(snakefile: str, configfiles: list[str], out_dir: str | Path, work
     for kind in ("dag", "rulegraph"):
         cmd = [sys.executable, "-m", "snakemake", "-s", snakefile, "-d", str(workdir), "--configfile", *configfiles,
                "--forceall", "--nolock", "--ignore-incomplete", f"--{kind}", "dot", "all"]
-        graph = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+        # Snakemake walks sets of jobs and rules: with Python's per-process string hashing, their order,
+        # and so the graph's node numbers and edge order, would change from one run to the next
+        env = dict(os.environ, PYTHONHASHSEED="0")
+        graph = subprocess.run(cmd, capture_output=True, text=True, timeout=600, env=env)
         if graph.returncode != 0:
             raise SystemExit(f"error: {' '.join(cmd)} failed:\n{graph.stderr[-4000:]}")
         text = graph.stdout[graph.stdout.index("digraph"):]

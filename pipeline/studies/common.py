@@ -8,7 +8,7 @@ from pathlib import Path
 
 from pipeline.format import DASH
 from pipeline.format import fmt as _fmt
-from pipeline.io import read_json
+from pipeline.io import load_torch, read_json
 
 SPLITS = ("train", "val", "test")
 
@@ -48,7 +48,7 @@ def load_trained(run_dir: str | Path, data):
     import torch
 
     from pipeline.nn.models import build_model, set_buffers
-    ck = torch.load(Path(run_dir) / "checkpoint.pt", weights_only=False)
+    ck = load_torch(Path(run_dir) / "checkpoint.pt")
     spec = ck["spec"]
     model = build_model(spec, len(data.vocab), data.block_size, torch.Generator().manual_seed(spec["seed"]))
     with torch.no_grad():

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from pipeline.analysis import diagnostics as dg
-from pipeline.io import write_json
+from pipeline.io import read_npz, write_json
 from pipeline.studies.common import block_schema, finite_json, listed_experiments, metrics, run_spec
 from pipeline.studies.registry import Study, StudyIO
 
@@ -43,15 +43,13 @@ def compare(spec: dict, runs, out_json, fig_dir) -> dict:
         m = metrics(runs, name)
         s = run_spec(runs, name)
         layers = {}
-        with np.load(runs / name / "probes.npz") as p:
-            for prefix in ("init", "final"):
-                keys = sorted((k for k in p.files if k.startswith(f"{prefix}.act.")),
-                              key=lambda k: int(k.rsplit(".", 1)[1]))
-                layers[prefix] = [dg.activation_summary(p[k], s["activation"]) for k in keys]
-        with np.load(runs / name / "history.npz") as h:
-            ud = h["ud"]
-            fin = ud[np.isfinite(ud).all(axis=1)] if ud.size else ud
-            ud_last = float(fin[-100:].mean()) if fin.size else None
+        p = read_npz(runs / name / "probes.npz")
+        for prefix in ("init", "final"):
+            keys = sorted((k for k in p if k.startswith(f"{prefix}.act.")), key=lambda k: int(k.rsplit(".", 1)[1]))
+            layers[prefix] = [dg.activation_summary(p[k], s["activation"]) for k in keys]
+        ud = read_npz(runs / name / "history.npz")["ud"]
+        fin = ud[np.isfinite(ud).all(axis=1)] if ud.size else ud
+        ud_last = float(fin[-100:].mean()) if fin.size else None
         rows.append({"experiment": name, "title": s.get("title", name), "activation": s["activation"],
                      "norm": s["norm"], "gain": s["gain"], "steps": m["steps"], "n_params": m["n_params"],
                      "initial_loss": m["initial_loss"], "train_loss": m["train_loss"], "val_loss": m["val_loss"],

@@ -18,7 +18,7 @@ import numpy as np
 from pipeline.analysis import diagnostics as dg
 from pipeline.analysis import stats
 from pipeline.config.expand import gain_tag, log_gains, seed_list
-from pipeline.io import write_json
+from pipeline.io import read_npz, write_json
 from pipeline.studies.common import finite_json, metrics, run_spec
 from pipeline.studies.registry import Study, StudyIO
 
@@ -98,11 +98,11 @@ def run(spec: dict, io: StudyIO) -> dict:
 
 
 def _saturation(run_dir: Path, prefix: str, activation: str) -> float | None:
-    with np.load(run_dir / "probes.npz") as p:
-        keys = [k for k in p.files if k.startswith(f"{prefix}.act.")]
-        if not keys or dg.saturation_threshold(activation) is None:
-            return None
-        return float(np.mean([dg.percent_saturated_for(p[k], activation) for k in keys]))
+    p = read_npz(run_dir / "probes.npz")
+    keys = [k for k in p if k.startswith(f"{prefix}.act.")]
+    if not keys or dg.saturation_threshold(activation) is None:
+        return None
+    return float(np.mean([dg.percent_saturated_for(p[k], activation) for k in keys]))
 
 
 def sensitivity(gains: list[float], means: list[float], tolerance: float) -> dict:

@@ -274,7 +274,7 @@ def train_group(specs: list[dict], data: Dataset, *, log=None, checkpoint_every:
                                    "state": state}
                     print(f"[engine] {specs[m]['name']} diverged at step {i} (loss {lossv})", file=log, flush=True)
         end = c0 + n
-        if state_path is not None and end % checkpoint_every == 0 and end < steps:
+        if state_path is not None and (end % checkpoint_every == 0 or end == steps):  # last one kept
             rundir.save_state(Path(state_path), key, end, generators=[g.get_state() for g in gens],
                        stack=stack.snapshot(), nll=nll[:end].clone(),
                        probes=probes, diverged=diverged, train_seconds=seconds_before + time.perf_counter() - t0)

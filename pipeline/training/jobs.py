@@ -17,7 +17,7 @@ from pipeline.errors import DivergenceError
 from pipeline.training.engine import train_group
 from pipeline.training.groups import group_specs
 from pipeline.training.loop import train
-from pipeline.training.rundir import drop_state, finish_run
+from pipeline.training.rundir import finish_run
 
 
 def train_many(specs: list[dict], data: Dataset | str | Path, out_dirs: list[str | Path], *, threads: int = 1,
@@ -67,7 +67,6 @@ def train_many(specs: list[dict], data: Dataset | str | Path, out_dirs: list[str
                                     probes=r["probes"], diverged=d, named2d=r["named2d"],
                                     train_seconds=r["train_seconds"], threads=threads, t_start=t_model,
                                     engine="batched", start=r["resumed_from_step"])
-        drop_state(state_path)  # every run directory of the stack is written: the state is done
     if stopped:
         raise DivergenceError("; ".join(stopped) + ". Lower lr or the init scales.")
     return metrics

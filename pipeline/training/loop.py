@@ -141,7 +141,8 @@ def train(spec: dict, data: Dataset | str | Path, out_dir: str | Path, *, thread
         if probe:
             _probe_weights(model, "init" if i == 0 else "final", probes)
         progress.update(i, lossv)
-        if checkpoint_every and (i + 1) % checkpoint_every == 0 and i + 1 < steps:
+        # every `checkpoint_every` steps, and after the last one: kept until Snakemake accepts the run
+        if checkpoint_every and ((i + 1) % checkpoint_every == 0 or i + 1 == steps):
             _save_state(state_path, model, i + 1, g, history, probes, key,
                         train_seconds + time.perf_counter() - t_loop)
     progress.close()
@@ -149,6 +150,6 @@ def train(spec: dict, data: Dataset | str | Path, out_dir: str | Path, *, thread
 
     return finish_run(spec, data, out_dir, model, history=history, probes=probes, diverged=diverged,
                       named2d=[n for n, _ in named2d], train_seconds=train_seconds, threads=threads, engine="simple",
-                      t_start=t_start, start=start, state_path=state_path)
+                      t_start=t_start, start=start)
 
 

@@ -12,13 +12,17 @@ which loop trained a run:
   checkpoint.pt   the trained parameters and buffers
 
 Every file is written atomically; metrics.json last, so its presence means the run is complete.
-Long runs save a resumable state (`save_state`, in <run>/.resume/, removed once the run is
-written): a resumed run ends with exactly the numbers of an uninterrupted one on the CPU.
+Long runs save a resumable state (`save_state`, in <run>/.resume/): a resumed run ends with
+exactly the numbers of an uninterrupted one on the CPU. The state after the last step is kept
+when the run is written: if Snakemake is stopped before it records the job as done, it reruns
+the job, which then only rewrites the run directory from that state instead of training again.
+Once Snakemake has accepted the outputs (its `onsuccess`), `prune_final_states` removes them.
 Also here: the learning-rate schedule, the divergence check and the progress lines both loops use.
 """
 
 from __future__ import annotations
 
+import json
 import math
 import platform
 import sys
@@ -115,12 +119,36 @@ def resume_key(specs: dict | list[dict], data_sha256: str) -> str:
     return "stack:" + ",".join(spec_hash(s) for s in specs) + f"-{data_sha256}"
 
 
+def _to_tensors(obj):
+    """numpy arrays -> tensors (tagged), numpy scalars -> Python numbers: what `torch.load(weights_only=True)`
+    reads back, so a state file handed to someone cannot run code when loaded."""
+    if isinstance(obj, np.ndarray):
+        return {"__ndarray__": torch.from_numpy(np.ascontiguousarray(obj).copy())}
+    if isinstance(obj, np.generic):
+        return obj.item()
+    if isinstance(obj, dict):
+        return {k: _to_tensors(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return type(obj)(_to_tensors(v) for v in obj)
+    return obj
+
+
+def _from_tensors(obj):
+    if isinstance(obj, dict):
+        if set(obj) == {"__ndarray__"}:
+            return obj["__ndarray__"].numpy()
+        return {k: _from_tensors(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return type(obj)(_from_tensors(v) for v in obj)
+    return obj
+
+
 def save_state(path: Path, key: str, step: int, **state) -> None:
     """A resumable state: `step` steps done, everything the loop carries to the next one.
     Written atomically, so a kill leaves the previous state or this one, never half of one.
     Shared by the simple loop and the batched engine (engine.py)."""
     with atomic_path(path) as tmp, open(tmp, "wb") as f:
-        torch.save({"spec_hash": key, "step": step, **state}, f)
+        torch.save(_to_tensors({"spec_hash": key, "step": step, **state}), f)
 
 
 def load_state(path: Path, key: str) -> dict | None:
@@ -128,7 +156,7 @@ def load_state(path: Path, key: str) -> dict | None:
     if not path.exists():
         return None
     try:
-        state = torch.load(path, weights_only=False)
+        state = _from_tensors(torch.load(path, weights_only=True))
     except Exception as e:  # a torn file from a kill cannot happen (atomic), but be safe
         print(f"ignoring unreadable resume state {path} ({e}); starting from step 0", file=sys.stderr)
         return None
@@ -152,9 +180,27 @@ def drop_state(path: Path) -> None:
             pass
 
 
+def prune_final_states(runs_dir: str | Path) -> list[Path]:
+    """Remove the resume states of finished trainings (step = the run's steps) under `runs_dir`:
+    for the Snakefile's `onsuccess`, when Snakemake has recorded every job it ran as done.
+    A state part-way through a run, or of a run not written, stays. Returns what was removed."""
+    removed = []
+    for state_path in sorted(Path(runs_dir).glob("*/.resume/state.pt")):
+        run = state_path.parent.parent
+        try:
+            steps = json.loads((run / "config.json").read_text())["spec"]["steps"]
+            step = torch.load(state_path, weights_only=True)["step"]
+        except (OSError, ValueError, KeyError, RuntimeError):  # not a finished run, or not ours
+            continue
+        if (run / "metrics.json").exists() and step >= steps:
+            drop_state(state_path)
+            removed.append(state_path)
+    return removed
+
+
 def finish_run(spec: dict, data: Dataset, out_dir: str | Path, model, *, history: dict, probes: dict,
                diverged: dict | None, named2d: list[str], train_seconds: float, threads: int, t_start: float,
-               engine: str, start: int = 0, state_path: Path | None = None) -> dict:
+               engine: str, start: int = 0) -> dict:
     """Evaluate a trained model and write its run directory. Shared by this loop and the batched
     engine (engine.py), so a run directory does not depend on which of them trained it."""
     out_dir = Path(out_dir)
@@ -225,6 +271,4 @@ def finish_run(spec: dict, data: Dataset, out_dir: str | Path, model, *, history
                     "buffers": model.buffers(), "itos": list(data.vocab.itos)}, f)
     metrics["wall_seconds"] = round(time.perf_counter() - t_start, 3)
     write_json(out_dir / "metrics.json", metrics)  # last: its presence means the run is complete
-    if state_path is not None:
-        drop_state(state_path)
     return metrics

@@ -19,7 +19,7 @@ its step, found here by reading the code, never by a hand-typed list (hand lists
   rule adds that file as a source: `code_for("study", <the study's module>)`, and editing one
   study reruns that study alone. Config validation reads every study's declaration (the schema
   of `beyond:`, the experiments a study generates); those reach a job through its params (the
-  specs it trains, the site's digest of the config), not through its code inputs.
+  specs it trains, the resolved config file the site reads), not through its code inputs.
 """
 
 from __future__ import annotations

@@ -17,7 +17,11 @@ reruns the plots, not the training.
 
 from __future__ import annotations
 
+import copy
+import json
+
 from pipeline import config as cfgmod
+from pipeline.workflow.data_source import data_identity
 from pipeline.workflow.experiments import Demos, Experiments
 from pipeline.workflow.jobs import Runtime, TrainingJobs
 from pipeline.workflow.resources import Asks
@@ -31,6 +35,7 @@ class Plan:
 
     def __init__(self, config: dict, configfiles=()):
         cfgmod.check_files(configfiles)  # duplicate keys: Snakemake's YAML loader keeps the last silently
+        self.raw = copy.deepcopy(config)  # as Snakemake resolved it: config.yaml, --configfile, --config
         self.cfg = cfgmod.validate(config, source="config (config.yaml and any --configfile/--config)")
         self.experiments = Experiments(self.cfg)
         self.demos = Demos(self.cfg)
@@ -40,6 +45,8 @@ class Plan:
         self.studies = Studies(self.cfg)
         self.asks = Asks(self.experiments.resolved, self.jobs.members)
         self.site = SitePages(self.experiments, self.demos, self.figures, self.studies)
+        self.data_identity = data_identity(self.cfg)  # the word list's sha256 (data_source.py), checked now
+        self.data_source = {"names_url": self.cfg["names_url"], "names_path": self.cfg["names_path"] or ""}
 
     @classmethod
     def load(cls, config: dict, configfiles=()) -> Plan:
@@ -49,7 +56,8 @@ class Plan:
         except cfgmod.ConfigError as e:
             raise SystemExit(f"error: {e}") from None
 
-    def data_params(self) -> dict:
-        """Where rule `data` gets the word list, and the checksum it must have."""
-        return {"url": self.cfg["names_url"], "path": self.cfg["names_path"] or "",
-                "sha256": self.cfg["names_sha256"] or "none"}
+    def config_json(self) -> str:
+        """The config Snakemake resolved, as one JSON text: rule `resolved_config` writes it to
+        results/config.json (rule resolved_config), the one file every rule that reads the config takes as input (so the
+        site shows the config the run used, whatever --configfile and --config said)."""
+        return json.dumps(self.raw, sort_keys=True, separators=(",", ":"), default=str)

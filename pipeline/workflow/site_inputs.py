@@ -4,8 +4,6 @@ sources (mkdocs.yml, docs/, notebooks/) are the repository's."""
 
 from __future__ import annotations
 
-import hashlib
-import json
 from pathlib import Path
 
 from pipeline.workflow.experiments import Demos, Experiments
@@ -46,7 +44,7 @@ def rule_files(main_snakefile: str) -> list[str]:
 
 class SitePages:
     """What the generated pages read: the shown runs, every figure (legends), the demos' numbers,
-    the studies' results; and a digest of the config, so editing an experiment regenerates them."""
+    the studies' results. The config itself comes from results/config.json (rule resolved_config)."""
 
     def __init__(self, experiments: Experiments, demos: Demos, figures: Figures, studies: Studies):
         self.experiments = experiments
@@ -58,8 +56,3 @@ class SitePages:
         return ([f"results/runs/{n}/{f}" for n in self.experiments.shown() for f in SITE_RUN_FILES]
                 + self.figures.all() + [f"results/demos/{d}.json" for d in self.demos.names()]
                 + self.studies.targets() + ["results/data.json"])
-
-    def digest(self) -> str:
-        blob = json.dumps({"resolved": self.experiments.resolved, "demos": self.demos.specs}, sort_keys=True,
-                          default=str)
-        return hashlib.sha256(blob.encode()).hexdigest()[:16]

@@ -1,0 +1,30 @@
+"""A resolved experiment spec handed to a training step on the command line (`--spec`, `--specs`):
+checked for shape before any work, so a hand-written or truncated spec is one line naming what is
+missing, not a KeyError deep in the loop."""
+
+from __future__ import annotations
+
+from pipeline.config.core import PRESENTATION_KEYS, _schema
+from pipeline.errors import ConfigError
+
+# what resolution adds to an experiment's own keys (core.validate): the name, the data settings, sampling
+RESOLVED_KEYS = ("name", "block_size", "split_seed", "sampling")
+HOW = ("pass the spec the workflow resolves (`snakemake -n -p` prints it), or train a configured experiment "
+       "with `python -m pipeline train --experiment NAME --configfile config.yaml`")
+
+
+def check_spec(spec, where: str = "--spec") -> dict:
+    """`spec` if it has the keys a training step reads; ConfigError naming the first problem otherwise."""
+    if not isinstance(spec, dict):
+        raise ConfigError(f"{where}: expected a JSON object (one resolved experiment), got {type(spec).__name__}; "
+                          f"{HOW}.")
+    kinds = _schema()["kinds"]
+    kind = spec.get("kind")
+    if kind not in kinds:
+        raise ConfigError(f"{where}: 'kind' must be one of {', '.join(kinds)}, got {kind!r}; {HOW}.")
+    need = [k for k in kinds[kind]["required"] if k not in PRESENTATION_KEYS and k != "part"] + list(RESOLVED_KEYS)
+    missing = [k for k in need if k not in spec]
+    if missing:
+        raise ConfigError(f"{where}: the {kind} spec{' ' + repr(spec['name']) if 'name' in spec else ''} lacks "
+                          f"{', '.join(missing)}; {HOW}.")
+    return spec
