@@ -20,7 +20,7 @@ from pipeline.config import ConfigError, load
 from pipeline.studies import registry
 from tests.conftest import ROOT
 
-STUDIES = {"seeds", "gain_sweep", "compare", "momentum", "zero_init", "fold"}
+STUDIES = {"seeds", "gain_sweep", "compare", "momentum", "zero_init", "fold", "explore"}
 
 TOY = '''"""A toy study: the mean val loss of a few runs, and a bar chart of them."""
 
@@ -109,7 +109,8 @@ def test_the_cli_names_the_studies_for_an_unknown_id(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "pipeline", "study", "nope", "--spec", "{}", "--figures",
                            str(tmp_path)], capture_output=True, text=True, env=dict(os.environ, PYTHONPATH=str(ROOT)))
     assert proc.returncode != 0
-    assert "no study 'nope'; the studies are compare, fold, gain_sweep, momentum, seeds, zero_init" in proc.stderr
+    assert ("no study 'nope'; the studies are compare, explore, fold, gain_sweep, momentum, seeds, zero_init"
+            in proc.stderr)
 
 
 # ---- a toy study, added to a copy of the repository -------------------------------------------

@@ -64,6 +64,7 @@ def _mounts():
         (gen / "notebooks", "notebooks/", (".ipynb",)),
         (gen / "dag", "assets/dag/", (".svg",)),
         (root / "figures", "figures/", (".png", ".svg", ".json")),
+        (content / "assets", "assets/data/", (".js",)),  # the explore page's numbers (pipeline/site/explore.py)
     ]
 
 

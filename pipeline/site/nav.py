@@ -22,6 +22,8 @@ def nav(o: Outputs, notebooks: list[str]) -> list:
                       [{o.resolved[n]["title"]: o.page_of(n)} for n in parts["B"]]})
     if o.demos:
         items.append({"Part C: bonus demos": "part-c.md"})
+    if "explore" in o.studies:
+        items.append({"Explore: turn the gain": "explore.md"})
     beyond = [{o.resolved[n]["title"]: o.page_of(n)} for p, names in parts.items() if p not in ("A", "B")
               for n in names]
     if o.studies or beyond:
