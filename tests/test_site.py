@@ -8,6 +8,7 @@ Playwright's client over the DevTools protocol; no browser is downloaded.
 from __future__ import annotations
 
 import functools
+import html
 import http.server
 import json
 import os
@@ -19,6 +20,7 @@ import threading
 from pathlib import Path
 
 import pytest
+import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIGS = [str(ROOT / "config.yaml"), str(ROOT / "config.quick.yaml")]
@@ -370,3 +372,48 @@ def test_file_worker_shim_in_chromium(browser, tmp_path):
     assert out == {"shim": True, "echo": {"n": 1, "list": [1, 2, 3]}, "selfIsGlobal": True, "targetIsWorker": True,
                    "onmessage": {"n": 1, "list": [1, 2, 3]}, "answer": 42, "handler": "handler got hi",
                    "framesRemoved": 2, "lateMessage": False}, out
+
+
+HOSTILE = {  # config and data text a user (or a shared config) may bring: shown as text, never run
+    "title_a": '<script>alert("title")</script>',
+    "title_b": 'x](javascript:alert(1)) {: onclick="alert(2)" }',
+    "summary": "[click](javascript:alert(3)) <img src=x onerror=alert(4)> $x$ :smile:",
+    "study": "<b>bold</b> {#stolen-id}",
+    "origin": "local file <svg onload=alert(5)>.txt",
+}
+
+
+def test_hostile_config_and_data_text_is_escaped_everywhere(quick_run, tmp_path):
+    work = tmp_path / "work"
+    for d in ("results", "figures"):
+        shutil.copytree(quick_run / d, work / d)
+    cfg, exps = resolved()
+    a = next(n for n, s in exps.items() if s["part"] == "A")
+    b = next(n for n, s in exps.items() if s["part"] == "B")
+    hostile = work / "hostile.yaml"
+    hostile.write_text(yaml.safe_dump({
+        "experiments": {a: {"title": HOSTILE["title_a"], "summary": HOSTILE["summary"]},
+                        b: {"title": HOSTILE["title_b"], "summary": HOSTILE["summary"]}},
+        "beyond": {"seeds": {"title": HOSTILE["study"]}}}))
+    info = json.loads((work / "results" / "data.json").read_text())
+    info["origin"] = HOSTILE["origin"]
+    (work / "results" / "data.json").write_text(json.dumps(info))
+    proc = site_cli("pages", "--configfile", *CONFIGS, str(hostile), cwd=work)
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    (work / "docs" / "generated" / "dag").mkdir(parents=True)
+    for f in ("dag.svg", "rulegraph.svg"):
+        shutil.copy(quick_run / "docs" / "generated" / "dag" / f, work / "docs" / "generated" / "dag" / f)
+    shutil.copytree(quick_run / "docs" / "generated" / "notebooks", work / "docs" / "generated" / "notebooks")
+    proc = site_cli("build", "--config-file", str(ROOT / "mkdocs.yml"), "--site-dir", "site", cwd=work)
+    assert proc.returncode == 0, (proc.stdout + proc.stderr)[-4000:]  # strict: nothing eaten by attr_list
+    pages = html_pages(work / "site")
+    text = {p: p.read_text() for p in pages}
+    for p, t in text.items():
+        assert 'alert("title")</script>' not in t, f"{p}: a title ran as a script"
+        assert not re.search(r"""href=["']?\s*javascript:""", t, re.I), f"{p}: a javascript: link"
+        assert not re.search(r"<[^>]+\son(error|load|click)\s*=", t, re.I), f"{p}: an event handler from config text"
+        assert 'id="stolen-id"' not in t, f"{p}: config text set an attribute"
+    page_a = text[work / "site" / "part-a" / f"{a}.html"]
+    assert "&lt;script&gt;alert" in page_a  # shown, as text
+    assert "[click](javascript:alert(3))" in html.unescape(re.sub(r"<[^>]+>", "", page_a))
+    assert "&lt;svg onload=alert(5)&gt;" in text[work / "site" / "index.html"]

@@ -56,6 +56,8 @@ class Outputs:
     """Everything the pages are made of, read once from the working directory `root`."""
 
     def __init__(self, cfg: dict, root: Path, repo: Path = REPO):
+        from pipeline.site.render import mark_text  # config text: escaped wherever a page prints it
+        cfg = mark_text(cfg)
         self.cfg, self.root, self.repo = cfg, Path(root), Path(repo)
         hidden = set(cfg.get("expanded") or {})  # seed replicates, sweep points: read by their study only
         self.resolved: dict[str, dict] = {n: s for n, s in cfg["resolved"].items() if n not in hidden}
@@ -72,9 +74,9 @@ class Outputs:
                 self.demos[d] = read_json(p)
         self.studies = {}
         for p in sorted((self.root / "results" / "beyond").glob("*.json")):
-            self.studies[p.stem] = read_json(p)
+            self.studies[p.stem] = mark_text(read_json(p))
         p = self.root / "results" / "data.json"  # what the data rule verified: origin, checksum
-        self.data = read_json(p) if p.exists() else None
+        self.data = mark_text(read_json(p)) if p.exists() else None
         self.figures = self._find_figures()
         self.git = git_commit(self.repo)
         self.cite = citation_meta(self.repo)
@@ -106,7 +108,8 @@ class Outputs:
         key = (group, figure)
         if key not in self.legends:
             p = self.root / "figures" / group / f"{figure}.json"
-            self.legends[key] = read_json(p) if p.exists() else {}
+            from pipeline.site.render import mark_text
+            self.legends[key] = mark_text(read_json(p)) if p.exists() else {}
         return self.legends[key]
 
     def title(self, group: str) -> str:
