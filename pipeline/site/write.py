@@ -8,7 +8,7 @@ from pathlib import Path
 import yaml
 
 from pipeline.io import write_text
-from pipeline.site import machine, pages
+from pipeline.site import cite, machine, pages
 from pipeline.site.nav import nav, notebooks
 from pipeline.site.outputs import Outputs
 from pipeline.site.render import render
@@ -37,7 +37,9 @@ def write_pages(cfg: dict, root: str | Path = ".", out: str | Path | None = None
         files["pages/part-c.md"] = render("part_c.md.j2", pages.part_c(o))
     if o.studies:
         files["pages/beyond.md"] = render("beyond.md.j2", pages.beyond(o))
-    files["pages/figure-index.md"] = render("figure_index.md.j2", pages.figure_index(o))
+    index = pages.figure_index(o)
+    files["pages/figure-index.md"] = render("figure_index.md.j2", index)
+    files["pages/figures/figures.bib"] = cite.bib_file(index["sections"])
     files["include/home_results.md"] = render("home_results.md.j2", pages.home_results(o))
     files["include/run_facts.md"] = render("run_facts.md.j2", machine.run_facts(o))
     files["include/software.md"] = render("software.md.j2", machine.software())

@@ -163,8 +163,7 @@ def gain_sweep(spec: dict, runs, out_json, fig_dir) -> dict:
     write_json(out_json, finite_json(out))
     from pipeline.plots import save
     for what in ("val_loss", "saturation"):
-        fig, legend = fig_gain_sweep(out, what)
-        save(fig, fig_dir, f"{what}_vs_gain", legend)
+        save(lambda what=what: fig_gain_sweep(out, what), fig_dir, f"{what}_vs_gain")
     return out
 
 
@@ -185,8 +184,8 @@ def sweep_text(out: dict) -> list[str]:
 
 def fig_gain_sweep(out: dict, what: str):
     """val loss (what='val_loss') or saturation ('saturation') against the gain, one line per sweep."""
-    from pipeline.plots import plt
-    fig, ax = plt.subplots()
+    from pipeline.plots import plt, style
+    fig, ax = plt.subplots(layout="constrained")
     legend = {}
     for j, (name, s) in enumerate(out["sweeps"].items()):
         color = f"C{j}"
@@ -227,7 +226,7 @@ def fig_gain_sweep(out: dict, what: str):
     else:
         ax.set_ylabel(f"% of tanh outputs with |t| > {dg.TANH_SATURATED} (mean over layers and seeds)")
         ax.set_title("Gain sensitivity: saturation of the tanh layers")
-    ax.legend(loc="best")
+    style.legend(ax)
     return fig, legend
 
 

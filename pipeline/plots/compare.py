@@ -1,0 +1,63 @@
+"""The lecture's central comparison as one figure: a deep network without BatchNorm (top row)
+and the same network with BatchNorm (bottom row), at initialisation: activations, gradients and
+weight gradients, each column on one shared pair of axes so the eye compares like with like."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+
+from pipeline.plots import runs as rf
+from pipeline.plots import style
+
+NAME = "versus_plain"  # figures/<batchnorm experiment>/versus_plain.*
+COLUMNS = (("act", "activations"), ("actgrad", "gradients"), ("wgrad", "weight gradients"))
+
+
+def twin(resolved: dict, name: str) -> str | None:
+    """The experiment that is `name` without BatchNorm: same activation, gain and fan-in scaling."""
+    s = resolved[name]
+    if s.get("kind") != "deep" or s.get("norm") != "batchnorm":
+        return None
+    return next((p for p, t in resolved.items() if t.get("kind") == "deep" and t.get("norm") == "none"
+                 and t["activation"] == s["activation"] and math.isclose(t["gain"], s["gain"])
+                 and t["fan_in_scaling"] == s["fan_in_scaling"] and t.get("n_layers") == s.get("n_layers")
+                 and t.get("n_hidden") == s.get("n_hidden")), None)
+
+
+def fig_versus_plain(plain: tuple, batchnorm: tuple, prefix: str = "init") -> tuple[plt.Figure, dict]:
+    """`plain`, `batchnorm`: (spec, probes) of the two runs."""
+    fig, axes = plt.subplots(2, 3, figsize=style.wide(6.4), sharex="col", sharey="col", layout="constrained")
+    legend = {}
+    for row, (spec, probes) in zip(axes, (plain, batchnorm), strict=True):
+        lg = {}
+        for ax, (kind, label) in zip(row, COLUMNS, strict=True):
+            if kind == "wgrad":
+                lg["weight_gradients"] = rf.weight_grads(ax, probes, prefix, labels=False)
+            else:
+                lg[label] = rf.layer_hists(ax, probes, prefix, kind, spec["activation"], labels=row is axes[0])
+            ax.set_title(f"{spec['title']}: {label}", loc="left", fontsize=plt.rcParams["xtick.labelsize"])
+            if row is axes[0]:
+                ax.set_xlabel("")
+        legend["plain" if row is axes[0] else "batchnorm"] = {"experiment": spec["name"], **lg}
+    for ax in axes[:, 1:].ravel():
+        ax.set_ylabel("")
+    fig.suptitle(f"At initialisation: {plain[0]['title']} against {batchnorm[0]['title']}")
+    style.legend(fig)
+    return fig, legend
+
+
+def render_pair(plain_dir: str | Path, batchnorm_dir: str | Path, out_dir: str | Path,
+                titles: dict | None = None) -> None:
+    from pipeline.plots import load_run, provenance, save
+    runs = []
+    for d in (plain_dir, batchnorm_dir):
+        spec, metrics, _, probes = load_run(d)
+        spec["title"] = (titles or {}).get(spec["name"]) or spec.get("title") or spec["name"]
+        runs.append((spec, metrics, probes))
+    (ps, pm, pp), (bs, bm, bp) = runs
+    with provenance(experiment=f"{ps['name']}, {bs['name']}", config_hash=f"{pm['config_hash']}, {bm['config_hash']}",
+                    data_sha256=bm.get("data_sha256", "-"), subject=f"{ps['title']} against {bs['title']}"):
+        save(lambda: fig_versus_plain((ps, pp), (bs, bp)), out_dir, NAME)
