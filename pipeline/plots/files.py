@@ -17,11 +17,13 @@ byte-reproducible for a given commit: fixed SVG hash salt, no dates.
 from __future__ import annotations
 
 import contextlib
+import io
 from collections.abc import Callable
 from pathlib import Path
 
 import matplotlib.pyplot as plt
 from PIL import Image
+from PIL.PngImagePlugin import PngInfo
 
 from pipeline import provenance as pv
 from pipeline.io import atomic_path, write_json
@@ -80,7 +82,22 @@ def _metadata(fmt: str, title: str, alt: str, prov: dict, meta: dict) -> dict:
 
 def _write(fig: plt.Figure, path: Path, fmt: str, metadata: dict) -> None:
     with atomic_path(path) as tmp:
-        fig.savefig(tmp, format=fmt, metadata=metadata)
+        if fmt != "png":
+            fig.savefig(tmp, format=fmt, metadata=metadata)
+            return
+        buf = io.BytesIO()  # a PNG: 256 colours are plenty for a plot and a third of the bytes
+        fig.savefig(buf, format="png")
+        with Image.open(buf) as im:
+            small = im.convert("RGB").quantize(colors=256, method=Image.Quantize.FASTOCTREE,
+                                               dither=Image.Dither.NONE)
+        info = PngInfo()
+        for k, v in metadata.items():
+            try:
+                v.encode("latin-1")
+                info.add_text(k, v)
+            except UnicodeEncodeError:
+                info.add_itxt(k, v)
+        small.save(tmp, format="PNG", pnginfo=info, dpi=(style.DPI, style.DPI))
 
 
 def _thumbnail(png: Path, out: Path) -> None:
@@ -128,6 +145,6 @@ def save(make: Callable[[], tuple[plt.Figure, dict]] | plt.Figure, out_dir: str 
 
 
 def _figure_title(fig: plt.Figure) -> str:
-    if fig._suptitle is not None and fig._suptitle.get_text():
-        return fig._suptitle.get_text()
+    if fig.get_suptitle():
+        return fig.get_suptitle()
     return next((ax.get_title() for ax in fig.axes if ax.get_title()), "")

@@ -139,7 +139,7 @@ def fig_momentum(out: dict):
     legend = {}
     for j, r in enumerate(out["rows"]):
         tr = out["traces"][r["experiment"]]
-        lab = f"momentum {r['momentum']:g} ({r['experiment']})"
+        lab = f"momentum {r['momentum']:g}"
         ax1.plot(tr["step"], tr["mean_dev"], color=f"C{j}", label=f"{lab}: mean")
         ax1.plot(tr["step"], tr["std_dev"], color=f"C{j}", ls="--", label=f"{lab}: std")
         ax2.plot(tr["step"], tr["val_loss"], color=f"C{j}", label=f"{lab}, running statistics")

@@ -118,7 +118,8 @@ def fig_zero_init(rows: list[dict], title: str):
         ax.axhline(floor, color=style.fg(), lw=0.8)
         ax.set_xticks(range(len(names)), names, rotation=60, ha="right")
         ax.set_ylabel("max |gradient| at step 0")
-        ax.set_title(f"{r['experiment']}\ngreen: changed by training; bar on the floor: gradient exactly 0",
+        what = "the Part A MLP" if r["kind"] == "mlp" else "the deep network"
+        ax.set_title(f"{what}, all zero\ngreen: changed by training; on the floor: gradient exactly 0",
                      loc="left")
         legend[r["experiment"]] = {"trainable": r["trainable"],
                                    "grad_exactly_zero": [p["name"] for p in r["params"] if p["grad_exactly_zero"]]}
