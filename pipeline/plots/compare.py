@@ -31,17 +31,17 @@ def fig_versus_plain(plain: tuple, batchnorm: tuple, prefix: str = "init") -> tu
     """`plain`, `batchnorm`: (spec, probes) of the two runs."""
     fig, axes = plt.subplots(2, 3, figsize=style.wide(6.4), sharex="col", sharey="col", layout="constrained")
     legend = {}
-    for row, (spec, probes) in zip(axes, (plain, batchnorm), strict=True):
+    for i, (spec, probes) in enumerate((plain, batchnorm)):
         lg = {}
-        for ax, (kind, label) in zip(row, COLUMNS, strict=True):
+        for ax, (kind, label) in zip(axes[i], COLUMNS, strict=True):
             if kind == "wgrad":
                 lg["weight_gradients"] = rf.weight_grads(ax, probes, prefix, labels=False)
             else:
-                lg[label] = rf.layer_hists(ax, probes, prefix, kind, spec["activation"], labels=row is axes[0])
+                lg[label] = rf.layer_hists(ax, probes, prefix, kind, spec["activation"], labels=i == 0)
             ax.set_title(f"{spec['title']}: {label}", loc="left", fontsize=plt.rcParams["xtick.labelsize"])
-            if row is axes[0]:
+            if i == 0:
                 ax.set_xlabel("")
-        legend["plain" if row is axes[0] else "batchnorm"] = {"experiment": spec["name"], **lg}
+        legend["plain" if i == 0 else "batchnorm"] = {"experiment": spec["name"], **lg}
     for ax in axes[:, 1:].ravel():
         ax.set_ylabel("")
     fig.suptitle(f"At initialisation: {plain[0]['title']} against {batchnorm[0]['title']}")

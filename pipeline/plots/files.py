@@ -147,4 +147,4 @@ def save(make: Callable[[], tuple[plt.Figure, dict]] | plt.Figure, out_dir: str 
 def _figure_title(fig: plt.Figure) -> str:
     if fig.get_suptitle():
         return fig.get_suptitle()
-    return next((ax.get_title() for ax in fig.axes if ax.get_title()), "")
+    return next((ax.get_title(loc) for ax in fig.axes for loc in ("left", "center") if ax.get_title(loc)), "")
