@@ -35,9 +35,10 @@ def fig_versus_plain(plain: tuple, batchnorm: tuple, prefix: str = "init") -> tu
         lg = {}
         for ax, (kind, label) in zip(axes[i], COLUMNS, strict=True):
             if kind == "wgrad":
-                lg["weight_gradients"] = rf.weight_grads(ax, probes, prefix, labels=False)
+                lg["weight_gradients"] = rf.weight_grads(ax, probes, prefix, labels="name" if i == 0 else "")
             else:
-                lg[label] = rf.layer_hists(ax, probes, prefix, kind, spec["activation"], labels=i == 0)
+                lg[label] = rf.layer_hists(ax, probes, prefix, kind, spec["activation"],
+                                           labels="name" if i == 0 and kind == "act" else "")
             ax.set_title(f"{spec['title']}: {label}", loc="left", fontsize=plt.rcParams["xtick.labelsize"])
             if i == 0:
                 ax.set_xlabel("")
@@ -45,7 +46,7 @@ def fig_versus_plain(plain: tuple, batchnorm: tuple, prefix: str = "init") -> tu
     for ax in axes[:, 1:].ravel():
         ax.set_ylabel("")
     fig.suptitle(f"At initialisation: {plain[0]['title']} against {batchnorm[0]['title']}")
-    style.legend(fig)
+    style.legend(fig, ncol=6)
     return fig, legend
 
 

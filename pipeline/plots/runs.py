@@ -130,8 +130,9 @@ ACTIVATION_LABELS = {"tanh": "tanh", "none": "linear", "relu": "ReLU", "leaky_re
                      "elu": "ELU", "sigmoid": "sigmoid"}
 
 
-def layer_hists(ax, probes: dict, prefix: str, kind: str, activation: str, labels: bool = True) -> dict:
-    """One density line per hidden layer on `ax`; returns the legend's numbers."""
+def layer_hists(ax, probes: dict, prefix: str, kind: str, activation: str, labels: str = "stats") -> dict:
+    """One density line per hidden layer on `ax`; returns the legend's numbers. `labels`: "stats"
+    (the layer and its numbers), "name" (the layer only) or "" (none)."""
     keys = sorted((k for k in probes if k.startswith(f"{prefix}.{kind}.")), key=lambda k: int(k.rsplit(".", 1)[1]))
     legend = {}
     for j, k in enumerate(keys):
@@ -148,7 +149,8 @@ def layer_hists(ax, probes: dict, prefix: str, kind: str, activation: str, label
             s = dg.grad_stats(t)
             lab = f"{layer_label(k)}: mean {s['mean']:+.2e}, std {s['std']:.2e}"
         x, y = dg.histogram(t)
-        ax.plot(x, y, ls=LINESTYLES[j % len(LINESTYLES)], label=lab if labels else None)
+        ax.plot(x, y, ls=LINESTYLES[j % len(LINESTYLES)],
+                label={"stats": lab, "name": layer_label(k)}.get(labels))
         legend[layer_label(k)] = s
     act = ACTIVATION_LABELS.get(activation, activation)
     ax.set_xlabel(f"{act} layer output" if kind == "act" else f"d loss / d ({act} layer output)")
@@ -168,7 +170,7 @@ def fig_layer_hists(probes: dict, prefix: str, kind: str, spec: dict, when: str,
     return fig, legend
 
 
-def weight_grads(ax, probes: dict, prefix: str, labels: bool = True) -> dict:
+def weight_grads(ax, probes: dict, prefix: str, labels: str = "stats") -> dict:
     names = [k[len(f"{prefix}.wgrad."):] for k in probes if k.startswith(f"{prefix}.wgrad.")]
     legend = {}
     for j, n in enumerate(names):
@@ -176,10 +178,10 @@ def weight_grads(ax, probes: dict, prefix: str, labels: bool = True) -> dict:
         s = dg.weight_grad_stats(g, w)
         x, y = dg.histogram(g)
         ax.plot(x, y, ls=LINESTYLES[j % len(LINESTYLES)],
-                label=(f"{n} {tuple(s['shape'])}: std {s['std']:.1e}, grad:data {s['grad_to_data']:.1e}"
-                       if labels else None))
+                label={"stats": f"{n} {tuple(s['shape'])}: std {s['std']:.1e}, grad:data {s['grad_to_data']:.1e}",
+                       "name": n}.get(labels))
         legend[n] = s
-    ax.set_xlabel("gradient of the loss w.r.t. a weight entry")
+    ax.set_xlabel("d loss / d (weight entry)")
     ax.set_ylabel("density")
     return legend
 

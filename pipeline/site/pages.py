@@ -150,6 +150,8 @@ def part_b_index(o: Outputs, names: list[str]) -> dict:
                     and t["fan_in_scaling"] == s["fan_in_scaling"]):
                 both = [f for f in BN_PAIR_FIGURES if f in o.figures.get(p, []) and f in o.figures.get(n, [])]
                 combined = figure(o, page, n, PAIR_FIGURE) if PAIR_FIGURE in o.figures.get(n, []) else None
+                if combined:  # the combined figure has the pair at init, on shared axes
+                    both = [f for f in both if not f.endswith("_init")]
                 pairs.append({"plain": link(o, page, p), "batchnorm": link(o, page, n), "combined": combined,
                               "figures": [(figure(o, page, p, f), figure(o, page, n, f)) for f in both]})
     return {"note": o.note("part_b"), "families": families, "pairs": pairs}
