@@ -258,3 +258,21 @@ def test_batchnorm_against_plain_in_one_figure_on_shared_axes(tmp_path, monkeypa
                 "b": {"kind": "deep", "norm": "batchnorm", "activation": "tanh", "gain": 5 / 3, "fan_in_scaling": True},
                 "b2": {"kind": "deep", "norm": "batchnorm", "activation": "tanh", "gain": 0.2, "fan_in_scaling": True}}
     assert twin(resolved, "b") == "p" and twin(resolved, "b2") is None and twin(resolved, "p") is None
+
+
+def test_a_citation_names_the_absolute_url_hash_licence_and_lecture(tmp_path):
+    from pipeline.site.cite import bib_file, bibtex
+    (tmp_path / "CITATION.cff").write_text("title: T_1 & co\nauthors:\n  - name: A B\nversion: 2\n"
+                                           "url: https://example.org/mm\n")
+    meta = pv.citation_meta(tmp_path)
+    f = {"title": "Saturation map", "file": "figures/kaiming/saturation_map", "sha256": "0123456789ab",
+         "bibtex_key": "makemore-bn:kaiming-saturation_map",
+         "url": pv.figure_url(meta, "figures/kaiming/saturation_map.png")}
+    entry = bibtex(f, "Kaiming 100%", meta, {"commit": "c0ffee"}, "2026")
+    fields = dict(re.findall(r"^  (\w+)\s*= \{(.*)\},?$", entry, re.M))
+    assert fields["url"] == "https://example.org/mm/figures/kaiming/saturation_map.png"
+    assert fields["howpublished"].endswith("T\\_1 \\& co") and fields["title"] == "Saturation map (Kaiming 100\\%)"
+    assert "sha256 0123456789ab" in fields["note"] and "CC BY 4.0" in fields["note"] and "Karpathy" in fields["note"]
+    assert entry.count("{") == entry.count("}")
+    sections = [{"groups": [{"figures": [{"bibtex": entry}, {"bibtex": entry.replace("kaiming-", "other-")}]}]}]
+    assert bib_file(sections).count("@misc{") == 2

@@ -5,13 +5,14 @@ in figures/figures.bib). Each names the figure's URL (absolute when CITATION.cff
 from __future__ import annotations
 
 
-def _braced(text: str) -> str:
-    """A BibTeX field value: braces balanced, TeX specials escaped."""
+def _braced(text: str, verbatim: bool = False) -> str:
+    """A BibTeX field value: braces balanced, TeX specials escaped (a URL is verbatim)."""
     text = str(text)
     for c in "\\{}":
         text = text.replace(c, "")
-    for c in "&%$#_":
-        text = text.replace(c, "\\" + c)
+    if not verbatim:
+        for c in "&%$#_":
+            text = text.replace(c, "\\" + c)
     return "{" + text + "}"
 
 
@@ -24,7 +25,7 @@ def bibtex(f: dict, group_title: str, cite: dict, git: dict, year: str) -> str:
               ("note", f"version {cite['version'] or 'unversioned'}, commit {git.get('commit') or 'unknown'}, "
                        f"PNG sha256 {f['sha256']}; licence {cite['license']} ({cite['license_url']}); "
                        f"{cite['lecture']}")]
-    body = ",\n".join(f"  {k:<12} = {_braced(v)}" for k, v in fields)
+    body = ",\n".join(f"  {k:<12} = {_braced(v, verbatim=k == 'url')}" for k, v in fields)
     return f"@misc{{{f['bibtex_key']},\n{body}\n}}"
 
 
