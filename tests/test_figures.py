@@ -276,3 +276,14 @@ def test_a_citation_names_the_absolute_url_hash_licence_and_lecture(tmp_path):
     assert entry.count("{") == entry.count("}")
     sections = [{"groups": [{"figures": [{"bibtex": entry}, {"bibtex": entry.replace("kaiming-", "other-")}]}]}]
     assert bib_file(sections).count("@misc{") == 2
+
+
+def test_no_text_outside_the_figure(drawn):
+    _, saved = drawn
+    for path, fig in saved:
+        fig.canvas.draw()
+        box = fig.bbox
+        for t in texts(fig):
+            e = t.get_window_extent()
+            assert e.x0 >= box.x0 - 2 and e.y0 >= box.y0 - 2 and e.x1 <= box.x1 + 2 and e.y1 <= box.y1 + 2, \
+                (path.name, t.get_text())

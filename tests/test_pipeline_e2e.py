@@ -38,7 +38,11 @@ def test_every_figure_exists_and_parses(quick_run, wf):
         elif rel.endswith(".svg"):
             assert ET.parse(path).getroot().tag.endswith("svg")
             assert path.stat().st_size < 300_000, (rel, path.stat().st_size)  # decimated lines
-            assert "<text" in path.read_text(), rel  # real text (svg.fonttype none)
+            text = path.read_text()
+            assert "<text" in text, rel  # real text (svg.fonttype none)
+            width_pt = float(re.search(r'<svg[^>]* width="([\d.]+)pt"', text).group(1))
+            smallest = min(float(x) for x in re.findall(r"font-size: ([\d.]+)px", text))  # SVG units are pt
+            assert smallest * 1280 / width_pt * 0.75 >= 9, (rel, smallest)  # >= 9 pt on a 1280-px slide
         elif rel.endswith(".pdf"):
             assert path.read_bytes().startswith(b"%PDF")
         elif rel.endswith(".webp"):

@@ -91,7 +91,7 @@ def fig_compare(rows: list[dict], title: str):
                  ls=style_ls[len(ax2.lines) % len(style_ls)])
     ax2.set_yscale("log")
     ax2.set_xlabel("hidden layer")
-    ax2.set_ylabel("std of the layer output at init (log)")
+    ax2.set_ylabel("std of the output at init")
     ax2.set_title("activation scale through depth, at init")
     ax2.xaxis.set_major_locator(MaxNLocator(integer=True))
     style.legend(ax2, ncol=2)

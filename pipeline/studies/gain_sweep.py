@@ -219,13 +219,14 @@ def fig_gain_sweep(out: dict, what: str):
                 legend.setdefault(name, {"gains": gains.tolist()})[f"saturation_{when}_pct"] = [
                     None if not np.isfinite(v) else float(v) for v in vals]
     ax.set_xscale("log", base=2)
-    ax.set_xlabel("gain (log scale)")
     if what == "val_loss":
-        ax.set_ylabel("val loss (dots: seeds, line: mean; x: a diverged run)")
-        ax.set_title("Gain sensitivity: val loss after a fixed step budget")
+        ax.set_xlabel("gain (log scale); dots: seeds, line: their mean, x: a diverged run")
+        ax.set_ylabel("val loss")
+        ax.set_title("Gain sensitivity: val loss after a fixed step budget", loc="left")
     else:
-        ax.set_ylabel(f"% of tanh outputs with |t| > {dg.TANH_SATURATED} (mean over layers and seeds)")
-        ax.set_title("Gain sensitivity: saturation of the tanh layers")
+        ax.set_xlabel("gain (log scale); mean over layers and seeds")
+        ax.set_ylabel(f"% with |tanh| > {dg.TANH_SATURATED}")
+        ax.set_title("Gain sensitivity: saturation of the tanh layers", loc="left")
     style.legend(ax)
     return fig, legend
 

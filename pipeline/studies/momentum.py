@@ -147,10 +147,10 @@ def fig_momentum(out: dict):
         legend[r["experiment"]] = {k: r[k] for k in ("momentum", "val_loss_running_final", "val_loss_calibrated",
                                                      "frozen_val_loss", "final_running_vs_calibrated")}
     ax1.set_yscale("log")
-    ax1.set_xlabel("minibatch (weights frozen after training)")
-    ax1.set_ylabel("running vs calibrated (in calibrated std)")
+    ax1.set_xlabel("minibatch (weights frozen)")
+    ax1.set_ylabel("|running - calibrated| / std")
     ax1.set_title("how far the running estimates swing")
-    ax2.set_xlabel("minibatch (weights frozen after training)")
+    ax2.set_xlabel("minibatch (weights frozen)")
     ax2.set_ylabel("val loss")
     ax2.set_title("val loss evaluated with the running estimates")
     style.legend(fig, ncol=2)
