@@ -17,7 +17,7 @@ for _kind in ("mlp", "deep"):
             exp=PLAN.experiments.pattern(_kind),
         input:
             run=run_files("{exp}"),
-            family=lambda wc: [f for n in PLAN.figures.family(wc.exp) for f in run_files(n)],
+            family=lambda wc: [f for n in PLAN.figures.family(wc.exp) if n != wc.exp for f in run_files(n)],
             code=code_for("plot"),
             cite=CITATION,
         output:
