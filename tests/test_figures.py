@@ -254,10 +254,13 @@ def test_batchnorm_against_plain_in_one_figure_on_shared_axes(tmp_path, monkeypa
     assert lg["plain"]["experiment"] == "plain" and lg["batchnorm"]["experiment"] == "bn"
     assert set(lg["batchnorm"]) == {"experiment", "activations", "gradients", "weight_gradients"}
     assert f"{lg['plain']['activations']['layer 5']['std']:.2f}" in lg["alt"]
-    resolved = {"p": {"kind": "deep", "norm": "none", "activation": "tanh", "gain": 5 / 3, "fan_in_scaling": True},
-                "b": {"kind": "deep", "norm": "batchnorm", "activation": "tanh", "gain": 5 / 3, "fan_in_scaling": True},
-                "b2": {"kind": "deep", "norm": "batchnorm", "activation": "tanh", "gain": 0.2, "fan_in_scaling": True}}
-    assert twin(resolved, "b") == "p" and twin(resolved, "b2") is None and twin(resolved, "p") is None
+    base = {"kind": "deep", "activation": "tanh", "gain": 5 / 3, "fan_in_scaling": True, "part": "B"}
+    resolved = {"p_other_part": base | {"norm": "none", "part": "E"}, "p": base | {"norm": "none"},
+                "b": base | {"norm": "batchnorm", "bn_momentum": 0.1},
+                "b2": base | {"norm": "batchnorm", "gain": 0.2},
+                "zero": base | {"norm": "batchnorm", "zero_init": True}}  # no plain net starts at zero
+    assert twin(resolved, "b") == "p" and twin(resolved, "p") is None
+    assert twin(resolved, "b2") is None and twin(resolved, "zero") is None
 
 
 def test_a_citation_names_the_absolute_url_hash_licence_and_lecture(tmp_path):

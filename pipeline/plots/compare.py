@@ -4,7 +4,6 @@ weight gradients, each column on one shared pair of axes so the eye compares lik
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -16,15 +15,19 @@ NAME = "versus_plain"  # figures/<batchnorm experiment>/versus_plain.*
 COLUMNS = (("act", "activations"), ("actgrad", "gradients"), ("wgrad", "weight gradients"))
 
 
+NORM_KEYS = {"norm", "bn_eps", "bn_momentum", "batchnorm"}  # what BatchNorm adds to a spec
+TEXT_KEYS = {"name", "title", "summary", "part"}
+
+
 def twin(resolved: dict, name: str) -> str | None:
-    """The experiment that is `name` without BatchNorm: same activation, gain and fan-in scaling."""
+    """The experiment that is `name` without BatchNorm and otherwise the same (init, gain, shape,
+    seed, steps...); one of the same part first."""
     s = resolved[name]
     if s.get("kind") != "deep" or s.get("norm") != "batchnorm":
         return None
-    return next((p for p, t in resolved.items() if t.get("kind") == "deep" and t.get("norm") == "none"
-                 and t["activation"] == s["activation"] and math.isclose(t["gain"], s["gain"])
-                 and t["fan_in_scaling"] == s["fan_in_scaling"] and t.get("n_layers") == s.get("n_layers")
-                 and t.get("n_hidden") == s.get("n_hidden")), None)
+    same = [p for p, t in resolved.items() if t.get("norm") == "none"
+            and all(t.get(k) == s.get(k) for k in (set(s) | set(t)) - NORM_KEYS - TEXT_KEYS)]
+    return next((p for p in same if resolved[p].get("part") == s.get("part")), same[0] if same else None)
 
 
 def fig_versus_plain(plain: tuple, batchnorm: tuple, prefix: str = "init") -> tuple[plt.Figure, dict]:
