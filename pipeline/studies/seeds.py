@@ -155,7 +155,7 @@ def seed_markdown(out: dict) -> str:
 def fig_seed_spread(rows: list[dict], title: str):
     """Every seed's train and val loss per variant, with the mean and its t interval."""
     from pipeline.plots import plt, style
-    fig, axes = plt.subplots(1, 2, figsize=style.wide(4.5), sharey=False, layout="constrained")
+    fig, axes = plt.subplots(1, 2, figsize=style.wide(4.5), sharey=True, layout="constrained")  # train vs val
     legend = {}
     for ax, split in zip(axes, ("train", "val"), strict=True):
         for i, r in enumerate(rows):
