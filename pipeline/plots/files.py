@@ -4,8 +4,8 @@ a thumbnail, and the numbers of its legend.
 For figure <name> in figures/<group>/:
 
     <name>.png  <name>.svg  <name>.pdf     light, for pages and print (PNG at 2x)
-    dark/<name>.png  dark/<name>.svg         the dark palette (the site shows it in dark mode)
-    talk/<name>.png                          larger text, for a projected slide
+    dark/<name>.png                          the dark palette (the site shows it in dark mode)
+    talk/<name>.png                          larger text, for a projected slide (1280 px wide)
     thumbs/<name>.webp                       a small preview for the figure index
     <name>.json                              the legend's numbers, plus `alt` (its alt text)
 
@@ -32,7 +32,7 @@ from pipeline.plots import style
 
 THUMB_WIDTH = 360  # px: shown at 180 CSS px in the index
 # (variant, subdirectory, formats)
-OUTPUTS = (("light", "", ("png", "svg", "pdf")), ("dark", "dark/", ("png", "svg")), ("talk", "talk/", ("png",)))
+OUTPUTS = (("light", "", ("png", "svg", "pdf")), ("dark", "dark/", ("png",)), ("talk", "talk/", ("png",)))
 THUMB = "thumbs/{name}.webp"
 PROVENANCE_KEYS = ("experiment", "config_hash", "data_sha256", "commit", "license", "url")
 
@@ -80,13 +80,13 @@ def _metadata(fmt: str, title: str, alt: str, prov: dict, meta: dict) -> dict:
             "Keywords": line, "Creator": "makemore-bn (matplotlib)", "CreationDate": None, "ModDate": None}
 
 
-def _write(fig: plt.Figure, path: Path, fmt: str, metadata: dict) -> None:
+def _write(fig: plt.Figure, path: Path, fmt: str, metadata: dict, dpi: int = style.DPI) -> None:
     with atomic_path(path) as tmp:
         if fmt != "png":
             fig.savefig(tmp, format=fmt, metadata=metadata)
             return
         buf = io.BytesIO()  # a PNG: 256 colours are plenty for a plot and a third of the bytes
-        fig.savefig(buf, format="png")
+        fig.savefig(buf, format="png", dpi=dpi)
         with Image.open(buf) as im:
             small = im.convert("RGB").quantize(colors=256, method=Image.Quantize.FASTOCTREE,
                                                dither=Image.Dither.NONE)
@@ -97,7 +97,7 @@ def _write(fig: plt.Figure, path: Path, fmt: str, metadata: dict) -> None:
                 info.add_text(k, v)
             except UnicodeEncodeError:
                 info.add_itxt(k, v)
-        small.save(tmp, format="PNG", pnginfo=info, dpi=(style.DPI, style.DPI))
+        small.save(tmp, format="PNG", pnginfo=info, dpi=(dpi, dpi))
 
 
 def _thumbnail(png: Path, out: Path) -> None:
@@ -134,7 +134,8 @@ def save(make: Callable[[], tuple[plt.Figure, dict]] | plt.Figure, out_dir: str 
                 alt = alt_text.describe(name, subj, legend, titles or {})
                 title = _figure_title(fig) or alt
             for fmt in formats:
-                _write(fig, out_dir / f"{sub}{name}.{fmt}", fmt, _metadata(fmt, title, alt, prov, meta))
+                _write(fig, out_dir / f"{sub}{name}.{fmt}", fmt, _metadata(fmt, title, alt, prov, meta),
+                       dpi=style.TALK_DPI if variant == "talk" else style.DPI)
             if ready is None:
                 plt.close(fig)
     if ready is not None:

@@ -4,9 +4,9 @@ Three variants of each figure are drawn from the same numbers:
 
 - `light`: the page figure (16:9, 6.4 x 3.6 in, text of at least 10 pt). Saved as PNG at 2x
   (200 dpi: 1280 px wide for a figure shown 640 CSS px wide), SVG and PDF, both with real text.
-- `dark`: the same figure on the dark palette of the site (Material's `slate`), PNG and SVG.
-- `talk`: light, with larger text for a projected slide (at least 14 pt on a 6.4-in figure),
-  PNG at 2x.
+- `dark`: the same figure on the dark palette of the site (Material's `slate`), PNG at 2x.
+- `talk`: light, with larger text for a projected slide (at least 14 pt on an 8-in figure),
+  PNG 1280 px wide.
 
 Figures are drawn inside `use(variant)`; code that needs a colour that must read on both
 backgrounds asks `fg()` (text and reference lines) instead of writing "k".
@@ -25,6 +25,7 @@ from cycler import cycler  # noqa: E402
 
 VARIANTS = ("light", "dark", "talk")
 DPI = 200  # 2x of 100 px per inch: a 6.4-in figure is 1280 px, shown at 640 CSS px
+TALK_DPI = 160  # an 8-in talk figure is 1280 px: a 16:9 slide's width
 SIZE = (6.4, 3.6)  # 16:9
 WIDE = (10.0, 3.9)  # two or more panels side by side
 MIN_FONT_PT = {"light": 10, "dark": 10, "talk": 14}  # the smallest text each variant may draw

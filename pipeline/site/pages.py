@@ -21,7 +21,7 @@ BN_PAIR_FIGURES = ("activations_init", "gradients_init", "activations_final", "u
 TAB_FIGURES = ("activations_init", "gradients_init", "weight_gradients_init", "update_ratios")
 # (key in a figure's context, subdirectory, extension): the files pipeline/plots/files.py writes
 FIGURE_FILES = (("png", "", "png"), ("svg", "", "svg"), ("pdf", "", "pdf"), ("json", "", "json"),
-                ("dark", "dark/", "png"), ("dark_svg", "dark/", "svg"), ("talk", "talk/", "png"),
+                ("dark", "dark/", "png"), ("talk", "talk/", "png"),
                 ("thumb", "thumbs/", "webp"))
 
 
