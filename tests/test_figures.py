@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.text import Text
 from PIL import Image
 
@@ -79,6 +80,13 @@ def drawn(tmp_path_factory):
     return root, saved
 
 
+def agg(fig):
+    """A drawn Agg canvas for a figure (a closed figure keeps none): its renderer."""
+    FigureCanvasAgg(fig)
+    fig.canvas.draw()
+    return fig.canvas.get_renderer()
+
+
 def texts(fig):
     return [t for t in fig.findobj(Text) if t.get_visible() and t.get_text().strip()]
 
@@ -101,7 +109,7 @@ def test_legends_never_cover_the_data(drawn):
     _, saved = drawn
     n = 0
     for path, fig in saved:
-        fig.canvas.draw()
+        agg(fig)
         legends = fig.legends + [ax.get_legend() for ax in fig.axes if ax.get_legend()]
         for lg in legends:
             box = lg.get_window_extent()
@@ -286,8 +294,7 @@ def test_no_text_outside_the_figure(drawn):
     """Everything drawn (the tight box of the figure's artists) fits the canvas: no clipped label."""
     _, saved = drawn
     for path, fig in saved:
-        fig.canvas.draw()
-        tight = fig.get_tightbbox(fig.canvas.get_renderer())  # inches
+        tight = fig.get_tightbbox(agg(fig))  # inches
         w, h = fig.get_size_inches()
         tol = 0.03
         assert tight.x0 >= -tol and tight.y0 >= -tol and tight.x1 <= w + tol and tight.y1 <= h + tol, \
