@@ -8,6 +8,7 @@ Playwright's client over the DevTools protocol; no browser is downloaded.
 from __future__ import annotations
 
 import functools
+import hashlib
 import html
 import http.server
 import json
@@ -21,6 +22,8 @@ from pathlib import Path
 
 import pytest
 import yaml
+
+from pipeline.plots.files import files_of
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIGS = [str(ROOT / "config.yaml"), str(ROOT / "config.quick.yaml")]
@@ -106,14 +109,77 @@ def test_every_figure_is_indexed_with_provenance_and_citation(quick_run):
         shown += 1
         block = index[index.index(f'id="{anchor}"'):]
         block = block[:block.find('<h4', 10)] if '<h4' in block[10:] else block
-        for needle in (f"figures/{group}/{name}.png", f"figures/{group}/{name}.svg", "config hash",
-                       "data sha256", "git commit", "seed", "snakemake", "@misc"):
+        sha = hashlib.sha256(png.read_bytes()).hexdigest()[:12]
+        for needle in [f"figures/{group}/{f}" for f in files_of(name)] + [
+                "snakemake", "@misc", sha, "CC BY 4.0", "creativecommons.org/licenses/by/4.0", "Karpathy"]:
             assert needle in block, f"{anchor}: no {needle!r}"
+        head = index[:index.index(f'id="{anchor}"')]
+        head = head[head.rindex("<h3"):]  # the group's provenance, above its figures
+        for needle in ("config hash", "data sha256", "seed"):
+            assert needle in head, f"{anchor}: no {needle!r}"
     _, exps = resolved()
     assert shown >= sum(len(list((quick_run / "figures" / n).glob("*.png"))) for n in exps)
-    for p in (quick_run / "site" / "figures").rglob("*.png"):
-        assert p.with_suffix(".svg").is_file()
+    for p in (quick_run / "figures").glob("*/*.png"):
+        for f in files_of(p.stem):
+            assert (quick_run / "site" / "figures" / p.parent.name / f).is_file(), (p, f)
     assert (ROOT / "CITATION.cff").is_file()
+
+
+def test_figures_bib_has_one_entry_per_figure(quick_run):
+    bib = (quick_run / "site" / "figures" / "figures.bib").read_text()
+    entries = re.findall(r"@misc\{([^,]+),\n(.*?)\n\}", bib, re.S)
+    index = (quick_run / "site" / "figure-index.html").read_text()
+    anchors = re.findall(r'<h4 id="(fig-[^"]+)"', index)
+    assert len(entries) == len(anchors) == len({k for k, _ in entries}) > 100
+    for key, body in entries:
+        fields = dict(re.findall(r"^  (\w+)\s*= \{(.*)\},?$", body, re.M))
+        assert set(fields) == {"author", "title", "howpublished", "year", "url", "note"}, key
+        assert all(v.count("{") == v.count("}") for v in fields.values()), key
+        assert fields["url"].endswith(".png") and "CC BY 4.0" in fields["note"] and "sha256" in fields["note"]
+
+
+def test_every_figure_card_has_alt_text_from_its_numbers_and_both_palettes(quick_run):
+    imgs = 0
+    for page in html_pages(quick_run / "site"):
+        if page.name == "figure-index.html" or "notebooks" in page.parts:
+            continue
+        text = page.read_text()
+        on_page = 0
+        for m in re.finditer(r"<img\b[^>]*>", text):
+            tag = m.group(0)
+            src = re.search(r'src="([^"]+)"', tag).group(1)
+            if "figures/" not in src:
+                continue
+            on_page += 1
+            alt = html.unescape(re.search(r'alt="([^"]*)"', tag).group(1))
+            rel = src.split("figures/", 1)[1].split("#")[0].replace("dark/", "")
+            legend = json.loads((quick_run / "figures" / rel).with_suffix(".json").read_text())
+            assert alt == legend["alt"] and re.search(r"\d", alt), (page.name, src, alt)
+            assert src.endswith(("#only-light", "#only-dark")), (page.name, src)
+            if src.endswith("#only-light"):
+                dark = src.rsplit("/", 1)[0] + "/dark/" + src.rsplit("/", 1)[1].replace("#only-light", "#only-dark")
+                assert f'src="{dark}"' in text, (page.name, dark)
+        if on_page:  # a page with figures states their licence
+            assert "creativecommons.org/licenses/by/4.0" in text, page.name
+        imgs += on_page
+    assert imgs > 100
+
+
+def test_figure_index_is_light(quick_run):
+    """Thumbnails, lazily loaded: the first load of the index is small."""
+    site = quick_run / "site"
+    text = (site / "figure-index.html").read_text()
+    eager = 0
+    for m in re.finditer(r"<img\b[^>]*>", text):
+        tag = m.group(0)
+        src = re.search(r'src="([^"]+)"', tag).group(1)
+        if "figures/" in src:
+            assert 'loading="lazy"' in tag and "/thumbs/" in src and src.endswith(".webp"), tag
+        else:
+            eager += (site / src).stat().st_size if (site / src).is_file() else 0
+    thumbs = sum(p.stat().st_size for p in (site / "figures").rglob("thumbs/*.webp"))
+    assert len(text.encode()) + eager < 2_000_000
+    assert thumbs < 8_000_000  # all of them, if one scrolls the whole index
 
 
 def test_no_remote_resources_in_the_html(quick_run):
@@ -230,8 +296,18 @@ def test_every_page_in_chromium(quick_run, served, browser):
         events.clear()
         resp = page.goto(url, wait_until="networkidle")
         assert resp is not None and resp.ok, url
-        broken = page.evaluate("""() => Array.from(document.images)
-            .filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.currentSrc || i.src)""")
+        # a lazy image off screen (or hidden: the other palette's) is not loaded yet: fetch it instead
+        broken = page.evaluate("""async () => {
+            const bad = [];
+            for (const i of Array.from(document.images)) {
+                if (i.complete && i.naturalWidth > 0) continue;
+                if (i.loading === "lazy") {
+                    const r = await fetch(i.src.split("#")[0]);
+                    if (r.ok && (await r.blob()).size > 0) continue;
+                }
+                bad.push(i.currentSrc || i.src);
+            }
+            return bad; }""")
         n_images = page.evaluate("() => document.images.length")
         if broken:
             problems.append(f"{url}: images that did not load: {broken}")
@@ -267,9 +343,17 @@ def test_dark_mode_toggle_and_copy_buttons(served, browser):
     page.goto(f"{served}/part-a/{next(n for n, s in resolved()[1].items() if s['part'] == 'A')}.html",
               wait_until="networkidle")
     before = page.get_attribute("body", "data-md-color-scheme")
+
+    def shown_figures():
+        return page.eval_on_selector_all("figure img", "els => els.filter(e => e.offsetParent !== null)"
+                                                       ".map(e => e.getAttribute('src'))")
+    light = shown_figures()
+    assert light and all("/dark/" not in s and s.endswith("#only-light") for s in light), light
     page.click("label.md-header__button[for^='__palette']:visible")
     page.wait_for_timeout(300)
     assert page.get_attribute("body", "data-md-color-scheme") != before
+    dark = shown_figures()  # the dark palette shows the dark variant of every figure
+    assert dark == [s.rsplit("/", 1)[0] + "/dark/" + s.rsplit("/", 1)[1].replace("light", "dark") for s in light]
     page.locator("pre > code").first.scroll_into_view_if_needed()
     assert page.locator("[data-clipboard-target]").count() >= 1, "no copy button on code"
     assert page.locator("a.glightbox").count() >= 1, "figures cannot be zoomed"

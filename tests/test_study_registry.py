@@ -154,8 +154,9 @@ def test_the_toy_study_is_in_the_dry_run(toy_repo, names_path, tmp_path):
     assert all(stats.get(f"study_{s}") == "1" for s in ("seeds", "gain_sweep", "momentum", "fold")), stats
     block = _job(out, "study_toy")
     outputs = re.search(r"output: (.*)", block).group(1).split(", ")
-    assert outputs == ["results/beyond/toy.json", "figures/toy/bars.png", "figures/toy/bars.svg",
-                       "figures/toy/bars.json"]
+    from pipeline.plots import files_of
+    assert outputs == ["results/beyond/toy.json"] + [f"figures/toy/{f}" for f in files_of("bars")]
+    assert "figures/toy/bars.pdf" in outputs and "figures/toy/dark/bars.png" in outputs
     inputs = re.search(r"input: (.*)", block).group(1).split(", ")
     assert "results/runs/kaiming/metrics.json" in inputs and "results/runs/fixed_tanh/checkpoint.pt" in inputs
     code = {os.path.relpath(f, toy_repo) for f in inputs if f.startswith(str(toy_repo))}

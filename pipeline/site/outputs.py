@@ -3,12 +3,13 @@ word list's description, and the commit and citation of the code. Nothing here w
 
 from __future__ import annotations
 
-import subprocess
+import hashlib
 from pathlib import Path
 
 import yaml
 
 from pipeline.io import read_json
+from pipeline.provenance import citation_meta, git_commit  # noqa: F401 (re-exported)
 
 REPO = Path(__file__).resolve().parents[2]
 TEMPLATES = REPO / "docs" / "templates"  # the pages' prose and layout, beside the hand-written docs
@@ -27,29 +28,6 @@ def caption_of(figure: str) -> tuple[str, str]:
     """A figure's title and caption; a figure without an entry is titled by its file name."""
     c = CAPTIONS.get(figure)
     return (c["title"], c["caption"]) if c else (figure.replace("_", " "), "")
-
-
-def git_commit(repo: Path = REPO) -> dict:
-    """The commit of the code the pages describe; `dirty` when the work tree has edits."""
-    def git(*args):
-        return subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=True, timeout=30)
-    head = git("rev-parse", "HEAD")
-    if head.returncode != 0:
-        return {"commit": None, "short": "unknown", "dirty": None, "date": None}
-    commit = head.stdout.strip()
-    status = git("status", "--porcelain", "--untracked-files=no")
-    date = git("show", "-s", "--format=%cs", commit).stdout.strip() or None
-    return {"commit": commit, "short": commit[:10], "dirty": bool(status.stdout.strip()), "date": date}
-
-
-def citation_meta(repo: Path = REPO) -> dict:
-    cff = repo / "CITATION.cff"
-    meta = yaml.safe_load(cff.read_text()) if cff.exists() else {}
-    authors = []
-    for a in meta.get("authors", []):
-        authors.append(a.get("name") or " ".join(x for x in (a.get("given-names"), a.get("family-names")) if x))
-    return {"title": meta.get("title", "makemore-bn"), "authors": authors or ["makemore-bn contributors"],
-            "version": str(meta.get("version", "")), "url": meta.get("repository-code") or meta.get("url")}
 
 
 class Outputs:
@@ -104,13 +82,26 @@ class Outputs:
                 out[g] = names
         return out
 
-    def legend(self, group: str, figure: str) -> dict:
+    def _legend_file(self, group: str, figure: str) -> dict:
         key = (group, figure)
         if key not in self.legends:
             p = self.root / "figures" / group / f"{figure}.json"
             from pipeline.site.render import mark_text
             self.legends[key] = mark_text(read_json(p)) if p.exists() else {}
         return self.legends[key]
+
+    def legend(self, group: str, figure: str) -> dict:
+        """The numbers of a figure's legend (its JSON without the alt text)."""
+        return {k: v for k, v in self._legend_file(group, figure).items() if k != "alt"}
+
+    def figure_hash(self, group: str, figure: str) -> str | None:
+        """The first 12 hex digits of the sha256 of a figure's PNG: a citation names the exact pixels."""
+        p = self.root / "figures" / group / f"{figure}.png"
+        return hashlib.sha256(p.read_bytes()).hexdigest()[:12] if p.is_file() else None
+
+    def alt(self, group: str, figure: str) -> str:
+        """A figure's alt text, written from its numbers when it was drawn (pipeline/plots/alt.py)."""
+        return self._legend_file(group, figure).get("alt") or caption_of(figure)[0]
 
     def title(self, group: str) -> str:
         if group in self.resolved:

@@ -9,13 +9,20 @@ import re
 import shlex
 
 from pipeline.analysis.lecture import LECTURE, LECTURE_INITIAL_LOSS, LECTURE_STEPS
+from pipeline.provenance import figure_url
+from pipeline.site import cite
 from pipeline.site.code import excerpt, mlp_excerpts, spec_diff
 from pipeline.site.outputs import Outputs, caption_of
 from pipeline.site.render import fig_id, rel
 
 TABLE_KIND = {"activations": "act", "gradients": "grad", "weight_gradients": "wgrad", "update_ratios": "ud"}
+PAIR_FIGURE = "versus_plain"  # both runs on shared axes, drawn into the BatchNorm run's figures (plots/compare.py)
 BN_PAIR_FIGURES = ("activations_init", "gradients_init", "activations_final", "update_ratios")
 TAB_FIGURES = ("activations_init", "gradients_init", "weight_gradients_init", "update_ratios")
+# (key in a figure's context, subdirectory, extension): the files pipeline/plots/files.py writes
+FIGURE_FILES = (("png", "", "png"), ("svg", "", "svg"), ("pdf", "", "pdf"), ("json", "", "json"),
+                ("dark", "dark/", "png"), ("talk", "talk/", "png"),
+                ("thumb", "thumbs/", "webp"))
 
 
 # ---- shared pieces ------------------------------------------------------------------------
@@ -28,14 +35,20 @@ def link(o: Outputs, page: str, name: str) -> dict:
 
 
 def figure(o: Outputs, page: str, group: str, name: str) -> dict:
-    """What the `figure` macros need: files, caption, legend numbers and the kind of its layer table."""
+    """What the `figure` macros need: files (light, dark, talk, print), caption, alt text, legend
+    numbers, the kind of its layer table, licence, and its address and content hash for citing it."""
     title, caption = caption_of(name)
     base = name.rsplit("_", 1)[0] if name.endswith(("_init", "_final")) else name
     anchor = "#" + fig_id(group, name)
+    stem = f"figures/{group}/{name}"
+    files = {k: rel(page, f"figures/{group}/{sub}{name}.{ext}") for k, sub, ext in FIGURE_FILES}
     return {"group": group, "name": name, "title": title, "caption": caption, "group_title": o.title(group),
-            "png": rel(page, f"figures/{group}/{name}.png"), "index": rel(page, "figure-index.md") + anchor,
+            **files, "alt": o.alt(group, name), "file": stem,
+            "index": rel(page, "figure-index.md") + anchor,
             "index_html": rel(page, "figure-index.html") + anchor,  # for raw html, where links are not rewritten
-            "legend": o.legend(group, name), "table": TABLE_KIND.get(base)}
+            "legend": o.legend(group, name), "table": TABLE_KIND.get(base),
+            "license": o.cite["license"], "license_url": o.cite["license_url"],
+            "url": figure_url(o.cite, stem + ".png"), "sha256": o.figure_hash(group, name)}
 
 
 def figures(o: Outputs, page: str, group: str, names: list[str] | None = None) -> list[dict]:
@@ -106,9 +119,9 @@ def experiment_deep(o: Outputs, name: str) -> dict:
     figs = figures(o, page, name)
     code = excerpt("nn.models", "DeepMLP.__init__", [r"gain", r"last_layer_scale", r"fan_in_scaling", r"BatchNorm1d\("])
     return {"name": name, "spec": spec, "m": o.metrics[name], "excerpt": code, "note": o.note(name),
-            "init": [f for f in figs if f["name"].endswith("_init")],
+            "init": [f for f in figs if f["name"].endswith("_init") or f["name"] == PAIR_FIGURE],
             "final": [f for f in figs if f["name"].endswith("_final")],
-            "during": [f for f in figs if not f["name"].endswith(("_init", "_final"))]}
+            "during": [f for f in figs if not f["name"].endswith(("_init", "_final")) and f["name"] != PAIR_FIGURE]}
 
 
 def part_b_index(o: Outputs, names: list[str]) -> dict:
@@ -136,7 +149,10 @@ def part_b_index(o: Outputs, names: list[str]) -> dict:
             if (t["norm"] == "none" and t["activation"] == s["activation"] and math.isclose(t["gain"], s["gain"])
                     and t["fan_in_scaling"] == s["fan_in_scaling"]):
                 both = [f for f in BN_PAIR_FIGURES if f in o.figures.get(p, []) and f in o.figures.get(n, [])]
-                pairs.append({"plain": link(o, page, p), "batchnorm": link(o, page, n),
+                combined = figure(o, page, n, PAIR_FIGURE) if PAIR_FIGURE in o.figures.get(n, []) else None
+                if combined:  # the combined figure has the pair at init, on shared axes
+                    both = [f for f in both if not f.endswith("_init")]
+                pairs.append({"plain": link(o, page, p), "batchnorm": link(o, page, n), "combined": combined,
                               "figures": [(figure(o, page, p, f), figure(o, page, n, f)) for f in both]})
     return {"note": o.note("part_b"), "families": families, "pairs": pairs}
 
@@ -204,6 +220,10 @@ def provenance(o: Outputs, group: str) -> dict:
             "seed": spec.get("seed", "—"), "inputs": f"results/demos/{group}.json"}
 
 
+def bibtex_key(group: str, name: str) -> str:
+    return "makemore-bn:" + re.sub(r"[^A-Za-z0-9]+", "-", f"{group}-{name}")
+
+
 def figure_index(o: Outputs) -> dict:
     page = "figure-index.md"
     order = [(part, (["part_a"] if part == "A" else []) + names) for part, names in o.parts().items()]
@@ -218,15 +238,18 @@ def figure_index(o: Outputs) -> dict:
                 continue
             figs = []
             for f in figures(o, page, g):
-                stem = f"figures/{g}/{f['name']}"
-                figs.append({**f, "id": fig_id(g, f["name"]), "file": stem, "svg": rel(page, stem + ".svg"),
-                             "json": rel(page, stem + ".json"),
-                             "bibtex_key": "makemore-bn:" + re.sub(r"[^A-Za-z0-9]+", "-", f"{g}-{f['name']}"),
-                             "regenerate": f"snakemake -j1 --force {shlex.quote(stem + '.png')}"})
+                figs.append({**f, "id": fig_id(g, f["name"]), "bibtex_key": bibtex_key(g, f["name"]),
+                             "page_url": figure_url(o.cite, o.page_of(g).removesuffix(".md") + ".html"),
+                             "regenerate": f"snakemake -j1 --force {shlex.quote(f['file'] + '.png')}"})
             entries.append({"group": g, "title": o.title(g), "href": rel(page, o.page_of(g)),
                             "provenance": provenance(o, g), "figures": figs})
         sections.append({"part": part, "groups": entries})
-    return {"git": o.git, "cite": o.cite, "year": (o.git.get("date") or "")[:4] or "n.d.", "sections": sections}
+    year = (o.git.get("date") or "")[:4] or "n.d."
+    for s in sections:
+        for g in s["groups"]:
+            for f in g["figures"]:
+                f["bibtex"] = cite.bibtex(f, g["title"], o.cite, o.git, year)
+    return {"git": o.git, "cite": o.cite, "year": year, "sections": sections}
 
 
 # ---- the includes of the hand-written pages ---------------------------------------------------------

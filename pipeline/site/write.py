@@ -8,7 +8,7 @@ from pathlib import Path
 import yaml
 
 from pipeline.io import write_text
-from pipeline.site import explore, machine, pages
+from pipeline.site import cite, explore, machine, pages
 from pipeline.site.nav import nav, notebooks
 from pipeline.site.outputs import Outputs
 from pipeline.site.render import render
@@ -38,7 +38,9 @@ def write_pages(cfg: dict, root: str | Path = ".", out: str | Path | None = None
     if o.studies:
         files["pages/beyond.md"] = render("beyond.md.j2", pages.beyond(o))
     files.update(explore.files(o))  # the explore page and its data, when the config has the study
-    files["pages/figure-index.md"] = render("figure_index.md.j2", pages.figure_index(o))
+    index = pages.figure_index(o)
+    files["pages/figure-index.md"] = render("figure_index.md.j2", index)
+    files["pages/figures/figures.bib"] = cite.bib_file(index["sections"])
     files["include/home_results.md"] = render("home_results.md.j2", pages.home_results(o))
     files["include/run_facts.md"] = render("run_facts.md.j2", machine.run_facts(o))
     files["include/software.md"] = render("software.md.j2", machine.software())
