@@ -378,7 +378,14 @@ def test_site_works_from_the_file_system(quick_run, browser):
     for start in ("index.html", f"part-{spec['part'].lower()}/{name}.html"):
         page.goto((site / start).as_uri(), wait_until="load")
         page.wait_for_timeout(1000)
-        assert page.evaluate("Array.from(document.images).filter(i => !(i.complete && i.naturalWidth > 0)).length") == 0
+        # lazy images off screen (or hidden: the other palette's) wait to be needed: load them all now
+        page.evaluate("""() => Promise.race([new Promise(r => setTimeout(r, 10000)), Promise.all(
+            Array.from(document.images).filter(i => !(i.complete && i.naturalWidth > 0)).map(i => new Promise(r => {
+                i.addEventListener("load", r, {once: true}); i.addEventListener("error", r, {once: true});
+                i.loading = "eager"; })))])""")
+        broken = page.evaluate("Array.from(document.images).filter(i => !(i.complete && i.naturalWidth > 0))"
+                               ".map(i => i.src)")
+        assert broken == [], f"{start}: images that did not load from file://: {broken}"
         assert not page.evaluate("document.querySelector('[data-md-component=search]').hidden"), \
             f"{start}: search is hidden from file:// (no Web Worker: is the file-worker.js shim loaded?)"
         page.click("label.md-search__icon, .md-search__input")
