@@ -235,3 +235,18 @@ def part_links(o: Outputs) -> dict:
     parts = [(part, [{"title": o.resolved[n]["title"], "href": o.page_of(n)} for n in names])
              for part, names in o.parts().items()]
     return {"parts": parts, "demos": [d.get("title", k) for k, d in o.demos.items()]}
+
+
+# ---- the claims page --------------------------------------------------------------------------------
+
+def claims_page(o: Outputs, book) -> dict:
+    """Every claim of the site, grouped by the page it is on, with its check and its numbers."""
+    page = "claims.md"
+    groups: dict[str, list] = {}
+    for c in book.claims:
+        groups.setdefault(c.page, []).append(c)
+    return {"mode": book.mode, "total": len(book.claims), "failed": len(book.failed()),
+            "short": sorted({m["steps"] for n, m in o.metrics.items() if o.resolved[n]["part"] == "A"
+                             and m["steps"] != LECTURE_STEPS}),
+            "pages": [{"page": p, "href": rel(page, p), "title": o.title_of_page(p), "claims": cs}
+                      for p, cs in groups.items()]}

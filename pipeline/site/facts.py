@@ -1,0 +1,93 @@
+"""The run's outputs as the claims of the templates and notes read them: `run` in every template.
+
+Short accessors only, no judgement: a claim's expression decides what the numbers mean. Every
+accessor returns None (or an empty list) for what this run did not produce, so that the claim that
+needs it reports the number as missing instead of the page failing to render.
+"""
+
+from __future__ import annotations
+
+import math
+
+from pipeline.analysis import lecture as lecture_numbers
+from pipeline.site.outputs import Outputs
+
+
+class Facts:
+    def __init__(self, o: Outputs):
+        self.o = o
+        self.metrics = o.metrics
+        self.lecture = lecture_numbers
+
+    # ---- runs and figures ----------------------------------------------------------------------
+    def m(self, name: str) -> dict:
+        """metrics.json of a shown experiment ({} when the config has no such experiment)."""
+        return self.o.metrics.get(name) or {}
+
+    def has(self, *names: str) -> bool:
+        return all(n in self.o.metrics for n in names)
+
+    def spec(self, name: str) -> dict:
+        return self.o.resolved.get(name) or {}
+
+    def legend(self, group: str, figure: str) -> dict:
+        return self.o.legend(group, figure)
+
+    def layers(self, name: str, figure: str = "activations_init", key: str = "std") -> list:
+        """One number per layer (or parameter) of a deep net's figure legend, in legend order."""
+        lg = self.o.legend(name, figure)
+        if not lg or "diverged" in lg:
+            return []
+        return [v.get(key) for v in lg.values()]
+
+    def weights(self, name: str, figure: str = "update_ratios", key: str = "mean_log10_ratio_last_100") -> dict:
+        """parameter -> number, for the Linear weights of a deep net (C and BatchNorm left out)."""
+        lg = self.o.legend(name, figure)
+        if not lg or "diverged" in lg:
+            return {}
+        return {k: v.get(key) for k, v in lg.items() if k.endswith("Linear.weight")}
+
+    def hidden_weights(self, name: str, figure: str = "update_ratios",
+                       key: str = "mean_log10_ratio_last_100") -> list:
+        """The number of every Linear weight but the last, in layer order."""
+        return list(self.weights(name, figure, key).values())[:-1]
+
+    def last_weight(self, name: str, figure: str = "update_ratios", key: str = "mean_log10_ratio_last_100"):
+        w = list(self.weights(name, figure, key).values())
+        return w[-1] if w else None
+
+    # ---- studies ----------------------------------------------------------------------------------
+    def study(self, name: str) -> dict:
+        return self.o.studies.get(name) or {}
+
+    def row(self, study: str, key: str, value) -> dict:
+        """The row of a study whose `key` is `value` ({} when there is none)."""
+        return next((r for r in self.study(study).get("rows") or [] if r.get(key) == value), {})
+
+    def seed_pair(self, a: str, b: str, split: str = "val") -> dict:
+        """The seed study's test of b against a (diff = mean b - mean a), in either order."""
+        for p in self.study("seeds").get("pairs") or []:
+            if p["split"] != split:
+                continue
+            if (p["a"], p["b"]) == (a, b):
+                return p
+            if (p["a"], p["b"]) == (b, a):
+                d = p["diff_b_minus_a"]
+                return {**p, "a": a, "b": b, "diff_b_minus_a": None if d is None else -d}
+        return {}
+
+    def seed_row(self, variant: str) -> dict:
+        return self.row("seeds", "variant", variant)
+
+    def sweep(self, name: str) -> dict:
+        return (self.study("gain_sweep").get("sweeps") or {}).get(name) or {}
+
+    def sweep_point(self, name: str, gain: float) -> dict:
+        return next((p for p in self.sweep(name).get("points") or [] if math.isclose(p["gain"], gain)), {})
+
+
+def ratio(a, b):
+    """a / b, or None when either is missing or b is 0 (a template helper)."""
+    if a is None or b is None or b == 0:
+        return None
+    return a / b
