@@ -56,6 +56,20 @@ class Facts:
         w = list(self.weights(name, figure, key).values())
         return w[-1] if w else None
 
+    def with_param(self, param: str) -> list[str]:
+        """The one-hidden-layer experiments whose recipe draws `param` (init.<param> is not null)."""
+        return [n for n, s in self.o.resolved.items() if s["kind"] == "mlp" and s["init"].get(param) is not None]
+
+    def lecture_val_gaps(self, names) -> list:
+        """|our val loss - the lecture's| for each of `names` the lecture printed a val loss for."""
+        out = []
+        for n in names:
+            lec = self.lecture.LECTURE.get(n)
+            if lec and "val" in lec:
+                v = self.m(n).get("val_loss")
+                out.append(None if v is None else abs(v - lec["val"]))
+        return out
+
     # ---- studies ----------------------------------------------------------------------------------
     def study(self, name: str) -> dict:
         return self.o.studies.get(name) or {}

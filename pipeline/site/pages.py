@@ -86,6 +86,7 @@ def experiment_mlp(o: Outputs, name: str, names: list[str]) -> dict:
             "prev": link(o, page, names[i - 1]) if i else None,
             "next": link(o, page, names[i + 1]) if i + 1 < len(names) else None,
             "base": {**link(o, page, base), "previous": base == kind_prev} if base else None,
+            "base_m": o.metrics[base] if base else {},
             "diff": diff, "excerpts": mlp_excerpts(spec, base_spec, {k for k, _, _ in diff}), "note": o.note(name),
             "lecture": {"initial_loss": LECTURE_INITIAL_LOSS.get(name), "train": lec.get("train"),
                         "val": lec.get("val"), "steps": LECTURE_STEPS},
