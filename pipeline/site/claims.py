@@ -46,9 +46,20 @@ def log10(x: float) -> float:
     return math.log10(x)
 
 
+def ratios(xs: list) -> list:
+    """Each number of a list divided by the one before it (layer-to-layer factors)."""
+    return [b / a for a, b in zip(xs[:-1], xs[1:], strict=True)]
+
+
+def spread(xs: list) -> float:
+    """max / min of a list of positive numbers."""
+    return max(xs) / min(xs)
+
+
 # what a claim's expression may call besides its own numbers
 HELPERS = {"abs": abs, "min": min, "max": max, "all": all, "any": any, "len": len, "sum": sum, "sorted": sorted,
-           "round": round, "approx": approx, "between": between, "log10": log10, "sqrt": math.sqrt}
+           "round": round, "approx": approx, "between": between, "log10": log10, "sqrt": math.sqrt,
+           "ratios": ratios, "spread": spread}
 
 
 def show(v) -> str:

@@ -70,6 +70,18 @@ class Facts:
                 out.append(None if v is None else abs(v - lec["val"]))
         return out
 
+    def max_layer_gap(self, name: str, others, figure: str = "activations_init", key: str = "std"):
+        """The largest |difference| between a layer's number in `name` and in any of `others` (None if one
+        is missing)."""
+        ref = self.layers(name, figure, key)
+        gaps = []
+        for other in others:
+            xs = self.layers(other, figure, key)
+            if not ref or len(xs) != len(ref) or None in xs or None in ref:
+                return None
+            gaps += [abs(a - b) for a, b in zip(xs, ref, strict=True)]
+        return max(gaps) if gaps else None
+
     # ---- studies ----------------------------------------------------------------------------------
     def study(self, name: str) -> dict:
         return self.o.studies.get(name) or {}
