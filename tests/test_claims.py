@@ -155,3 +155,41 @@ def test_warn_publishes_the_false_claim_in_a_red_box(quick_run, tmp_path):
     assert flipped and not flipped[0]["holds"] and claims["mode"] == "warn"
     listing = (work / "docs" / "generated" / "content" / "pages" / "claims.md").read_text()
     assert f"| {flipped[0]['number']} | [" in listing  # linked to its red box, marked ✗
+
+
+# ---- every lecture page and figure kind links to its moment of the lecture ----------------------------
+
+def test_every_part_a_b_experiment_and_figure_kind_has_a_lecture_moment():
+    from pipeline.config import load
+    from pipeline.site.lecture import load as load_lecture
+    from pipeline.site.lecture import moment
+    from pipeline.site.outputs import CAPTIONS
+    cfg = load(CONFIGS[0])
+    hidden = cfg.get("expanded") or {}
+    lecture = [n for n, s in cfg["resolved"].items() if s["part"] in ("A", "B") and n not in hidden]
+    assert lecture
+    for name in [*lecture, "part_a", "part_b", *cfg["demos"]]:
+        m = moment("experiments", name)
+        assert m and re.fullmatch(r"https://www\.youtube\.com/watch\?v=[\w-]+&t=\d+s", m["url"]), name
+    studies = {"loss_spread", "val_loss_vs_gain", "saturation_vs_gain", "summary", "running_swing", "gradients"}
+    for fig in CAPTIONS:
+        if fig not in studies:
+            assert moment("figures", fig), f"figure kind {fig} has no lecture moment in docs/lecture.yaml"
+    chapters = load_lecture()["chapters"]
+    assert chapters["batchnorm"]["t"] == 40 * 60 + 40 and chapters["final_summary"]["t"] == 3600 + 51 * 60 + 34
+    assert moment("experiments", "no_such_experiment") is None
+
+
+@pytest.mark.slow
+def test_every_part_a_b_page_and_figure_card_links_to_the_lecture(quick_run):
+    pages = quick_run / "docs" / "generated" / "content" / "pages"
+    link = re.compile(r"In the lecture: \[[^\]]+, at [0-9:]+\]\(https://www\.youtube\.com/watch\?v=[\w-]+&t=\d+s\)")
+    checked = 0
+    for part in ("part-a", "part-b"):
+        for page in sorted((pages / part).glob("*.md")):
+            text = page.read_text()
+            assert link.search(text.split("\n## ")[0]), f"{page.name} has no lecture link under its title"
+            for caption in re.findall(r"<figcaption.*?</figcaption>", text, re.S):
+                assert "In the lecture: " in caption, f"a figure card of {page.name} has no lecture link"
+            checked += 1
+    assert checked >= 12

@@ -10,6 +10,7 @@ import shlex
 
 from pipeline.analysis.lecture import LECTURE, LECTURE_INITIAL_LOSS, LECTURE_STEPS
 from pipeline.site.code import excerpt, mlp_excerpts, spec_diff
+from pipeline.site.lecture import moment
 from pipeline.site.outputs import Outputs, caption_of
 from pipeline.site.render import fig_id, rel
 
@@ -35,7 +36,7 @@ def figure(o: Outputs, page: str, group: str, name: str) -> dict:
     return {"group": group, "name": name, "title": title, "caption": caption, "group_title": o.title(group),
             "png": rel(page, f"figures/{group}/{name}.png"), "index": rel(page, "figure-index.md") + anchor,
             "index_html": rel(page, "figure-index.html") + anchor,  # for raw html, where links are not rewritten
-            "legend": o.legend(group, name), "table": TABLE_KIND.get(base)}
+            "legend": o.legend(group, name), "table": TABLE_KIND.get(base), "lecture": moment("figures", name)}
 
 
 def figures(o: Outputs, page: str, group: str, names: list[str] | None = None) -> list[dict]:
@@ -90,13 +91,15 @@ def experiment_mlp(o: Outputs, name: str, names: list[str]) -> dict:
             "diff": diff, "excerpts": mlp_excerpts(spec, base_spec, {k for k, _, _ in diff}), "note": o.note(name),
             "lecture": {"initial_loss": LECTURE_INITIAL_LOSS.get(name), "train": lec.get("train"),
                         "val": lec.get("val"), "steps": LECTURE_STEPS},
-            "figures": figures(o, page, name), "samples": o.samples[name], "seed": spec["sampling"]["seed"]}
+            "figures": figures(o, page, name), "samples": o.samples[name], "seed": spec["sampling"]["seed"],
+            "moment": moment("experiments", name)}
 
 
 def part_a_index(o: Outputs, names: list[str]) -> dict:
     page = "part-a/index.md"
     rows = [{**link(o, page, n), "m": o.metrics[n]} for n in names]
-    return {"note": o.note("part_a"), "rows": rows, **home_results(o, page), "figures": figures(o, page, "part_a")}
+    return {"note": o.note("part_a"), "rows": rows, **home_results(o, page), "figures": figures(o, page, "part_a"),
+            "moment": moment("experiments", "part_a")}
 
 
 # ---- Part B ----------------------------------------------------------------------------------
@@ -107,6 +110,7 @@ def experiment_deep(o: Outputs, name: str) -> dict:
     figs = figures(o, page, name)
     code = excerpt("nn.models", "DeepMLP.__init__", [r"gain", r"last_layer_scale", r"fan_in_scaling", r"BatchNorm1d\("])
     return {"name": name, "spec": spec, "m": o.metrics[name], "excerpt": code, "note": o.note(name),
+            "moment": moment("experiments", name),
             "init": [f for f in figs if f["name"].endswith("_init")],
             "final": [f for f in figs if f["name"].endswith("_final")],
             "during": [f for f in figs if not f["name"].endswith(("_init", "_final"))]}
@@ -139,7 +143,7 @@ def part_b_index(o: Outputs, names: list[str]) -> dict:
                 both = [f for f in BN_PAIR_FIGURES if f in o.figures.get(p, []) and f in o.figures.get(n, [])]
                 pairs.append({"plain": link(o, page, p), "batchnorm": link(o, page, n),
                               "figures": [(figure(o, page, p, f), figure(o, page, n, f)) for f in both]})
-    return {"note": o.note("part_b"), "families": families, "pairs": pairs}
+    return {"note": o.note("part_b"), "families": families, "pairs": pairs, "moment": moment("experiments", "part_b")}
 
 
 # ---- Part C and beyond the lecture -----------------------------------------------------------------
@@ -147,6 +151,7 @@ def part_b_index(o: Outputs, names: list[str]) -> dict:
 def part_c(o: Outputs) -> dict:
     page = "part-c.md"
     demos = [{"name": d, "data": data, "note": o.note(d), "figures": figures(o, page, d),
+              "moment": moment("experiments", d),
               "widget": widget(o, data) if d == "batchnorm_demo" else None} for d, data in o.demos.items()]
     return {"note": o.note("part_c"), "demos": demos}
 
