@@ -19,7 +19,7 @@ from pipeline.site.render import render
 
 CONTENT = Path("docs/generated/content")
 # the hand-written page each generated include is shown on (docs/*.md pull them in with --8<--)
-INCLUDED_IN = {"home_results": "index.md", "run_facts": "index.md", "part_links": "index.md",
+INCLUDED_IN = {"home_results": "index.md", "home_story": "index.md", "run_facts": "index.md", "part_links": "index.md",
                "software": "reproduce.md", "hardware": "reproduce.md", "benchmarks": "reproduce.md",
                "training_times": "reproduce.md"}
 
@@ -64,6 +64,7 @@ def write_pages(cfg: dict, root: str | Path = ".", out: str | Path | None = None
         put("pages/beyond.md", "beyond.md.j2", pages.beyond(o))
     put("pages/figure-index.md", "figure_index.md.j2", pages.figure_index(o))
     put("include/home_results.md", "home_results.md.j2", pages.home_results(o))
+    put("include/home_story.md", "home_story.md.j2", {})
     put("include/run_facts.md", "run_facts.md.j2", machine.run_facts(o))
     put("include/software.md", "software.md.j2", machine.software())
     put("include/hardware.md", "hardware.md.j2", machine.hardware())
