@@ -193,3 +193,30 @@ def test_every_part_a_b_page_and_figure_card_links_to_the_lecture(quick_run):
                 assert "In the lecture: " in caption, f"a figure card of {page.name} has no lecture link"
             checked += 1
     assert checked >= 12
+
+
+@pytest.mark.slow
+def test_the_site_rule_stops_on_a_false_claim_and_warn_publishes_it(quick_run, names_path, tmp_path):
+    """Through Snakemake: `--config claims=strict` fails the pages step naming the sentence; `claims=warn`
+    (the quick config's own setting) builds the site with the red box on the page."""
+    work = tmp_path / "work"
+    shutil.copytree(quick_run, work, symlinks=True, ignore=shutil.ignore_patterns(".snakemake"))
+    sentence = perturb_saturation(work)
+
+    def snakemake(mode: str) -> subprocess.CompletedProcess:
+        cmd = [sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile"), "-d", str(work),
+               "--configfile", *CONFIGS, "--config", f"names_path={names_path}", f"claims={mode}", "-j2"]
+        return subprocess.run(cmd, capture_output=True, text=True, timeout=1800)
+
+    strict = snakemake("strict")
+    out = strict.stdout + strict.stderr + (work / "logs" / "site" / "pages.log").read_text()
+    assert strict.returncode != 0
+    assert any(sentence in line and "part-a/scaled_logits.md" in line for line in failing_lines(out)), out[-3000:]
+    warn = snakemake("warn")
+    assert warn.returncode == 0, (warn.stdout + warn.stderr)[-4000:]
+    assert re.search(r"claims: \d+ checked, \d+ hold, [1-9]\d* do not hold \(claims: warn\)", warn.stdout + warn.stderr)
+    html = (work / "site" / "part-a" / "scaled_logits.html").read_text()
+    box = html[html.index('<div class="admonition failure">'):]
+    assert sentence in box[:box.index("</div>")]
+    assert '<mark class="claim-false"' in html
+    assert "claims.html" in (work / "site" / "index.html").read_text()
