@@ -51,6 +51,16 @@ def ratios(xs: list) -> list:
     return [b / a for a, b in zip(xs[:-1], xs[1:], strict=True)]
 
 
+def gaps(xs: list, ys: list) -> list:
+    """|x - y| pair by pair (two lists of the same length)."""
+    return [abs(x - y) for x, y in zip(xs, ys, strict=True)]
+
+
+def quotients(xs: list, ys: list) -> list:
+    """x / y pair by pair."""
+    return [x / y for x, y in zip(xs, ys, strict=True)]
+
+
 def spread(xs: list) -> float:
     """max / min of a list of positive numbers."""
     return max(xs) / min(xs)
@@ -59,7 +69,7 @@ def spread(xs: list) -> float:
 # what a claim's expression may call besides its own numbers
 HELPERS = {"abs": abs, "min": min, "max": max, "all": all, "any": any, "len": len, "sum": sum, "sorted": sorted,
            "round": round, "approx": approx, "between": between, "log10": log10, "sqrt": math.sqrt,
-           "ratios": ratios, "spread": spread}
+           "ratios": ratios, "spread": spread, "gaps": gaps, "quotients": quotients}
 
 
 def show(v) -> str:

@@ -82,6 +82,13 @@ class Facts:
             gaps += [abs(a - b) for a, b in zip(xs, ref, strict=True)]
         return max(gaps) if gaps else None
 
+    @staticmethod
+    def quotients(xs: list, ys: list) -> list:
+        """x / y pair by pair, for a sentence (empty when the lists do not pair up)."""
+        if not xs or len(xs) != len(ys) or None in xs or None in ys:
+            return [None]
+        return [x / y for x, y in zip(xs, ys, strict=True)]
+
     # ---- studies ----------------------------------------------------------------------------------
     def study(self, name: str) -> dict:
         return self.o.studies.get(name) or {}
