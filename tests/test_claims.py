@@ -84,16 +84,13 @@ def test_a_typo_in_an_expression_is_a_template_error_not_a_false_claim():
         env.from_string('{% call claim("a < c", a=1, b=2) %}x{% endcall %}').render(_claims=ClaimBook(), _page="p")
 
 
-def test_the_config_key_is_validated():
+def test_the_config_key_is_validated(tmp_path):
     from pipeline.config import ConfigError, load
     assert load(*CONFIGS)["claims"] == "warn" and load(CONFIGS[0])["claims"] == "strict"
-    bad = ROOT / "tests" / "_claims_bad.yaml"
-    try:
-        bad.write_text("claims: maybe\n")
-        with pytest.raises(ConfigError, match="claims"):
-            load(CONFIGS[0], str(bad))
-    finally:
-        bad.unlink(missing_ok=True)
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("claims: maybe\n")
+    with pytest.raises(ConfigError, match="claims"):
+        load(CONFIGS[0], str(bad))
 
 
 # ---- on a quick run: perturb one number, the build names the sentence ---------------------------------
