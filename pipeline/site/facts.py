@@ -83,6 +83,11 @@ class Facts:
         return max(gaps) if gaps else None
 
     @staticmethod
+    def abs(x):  # noqa: A003 (the name a template reads best)
+        """|x|, or None when x is missing."""
+        return None if x is None else abs(x)
+
+    @staticmethod
     def quotients(xs: list, ys: list) -> list:
         """x / y pair by pair, for a sentence (empty when the lists do not pair up)."""
         if not xs or len(xs) != len(ys) or None in xs or None in ys:
