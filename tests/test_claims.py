@@ -144,8 +144,10 @@ def test_warn_publishes_the_false_claim_in_a_red_box(quick_run, tmp_path):
     summary = re.search(r"claims: (\d+) checked, (\d+) hold, (\d+) do not hold", proc.stdout)
     assert summary and int(summary[3]) >= 1
     page = (work / "docs" / "generated" / "content" / "pages" / "part-a" / "scaled_logits.md").read_text()
-    box = page.split("\n\n", 2)[1]
-    assert box.startswith('!!! failure "') and sentence in box
+    lines = page.splitlines()
+    assert lines[0].startswith("# ") and lines[2].startswith('!!! failure "'), lines[:3]  # right under the title
+    box = page[page.index("!!! failure"):page.index("it would have stopped here")]
+    assert sentence in box and "sat = 12.5" in box
     assert '<mark class="claim-false"' in page
     claims = json.loads((work / "docs" / "generated" / "content" / "claims.json").read_text())
     flipped = [c for c in claims["claims"] if sentence in c["sentence"]]
