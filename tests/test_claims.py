@@ -80,8 +80,15 @@ def test_an_unknown_mode_is_refused():
 
 def test_a_typo_in_an_expression_is_a_template_error_not_a_false_claim():
     env = fresh_env()
-    with pytest.raises(jinja2.UndefinedError):
+    with pytest.raises(jinja2.UndefinedError, match="uses c, which is neither"):
         env.from_string('{% call claim("a < c", a=1, b=2) %}x{% endcall %}').render(_claims=ClaimBook(), _page="p")
+
+
+def test_a_number_list_that_came_out_empty_is_not_checkable():
+    book = ClaimBook("warn")
+    fresh_env().from_string('{% call claim("s[-1] < s[0]", s=[]) %}x{% endcall %}').render(_claims=book, _page="p")
+    [c] = book.failed()
+    assert c.reason.startswith("not checkable")
 
 
 def test_the_config_key_is_validated(tmp_path):

@@ -26,6 +26,7 @@ import re
 from dataclasses import dataclass, field
 
 import jinja2
+import jinja2.meta
 
 from pipeline.errors import ClaimError
 from pipeline.format import fmt
@@ -149,8 +150,13 @@ class ClaimBook:
     def check(self, env: jinja2.Environment, page: str, expr: str, numbers: dict, sentence: str) -> Claim:
         try:
             test = env.compile_expression(expr, undefined_to_none=False)
+            names = jinja2.meta.find_undeclared_variables(env.parse("{{ " + expr + " }}"))
         except jinja2.TemplateSyntaxError as e:
             raise jinja2.TemplateSyntaxError(f"the claim expression {expr!r} on {page}: {e.message}", e.lineno) from e
+        unknown = names - set(numbers) - set(HELPERS)
+        if unknown:  # a typo, not a fact of the run: fail the page
+            raise jinja2.UndefinedError(f"the claim expression {expr!r} on {page} uses {', '.join(sorted(unknown))}, "
+                                        "which is neither one of its numbers nor a helper")
         missing = [k for k, v in numbers.items() if _missing(v)]
         if missing:
             holds, reason = False, "not checkable: " + ", ".join(missing) + " missing"
@@ -161,7 +167,7 @@ class ClaimBook:
                                            "rename the number")
             try:
                 holds = bool(test(**HELPERS, **numbers))
-            except (TypeError, ValueError, ZeroDivisionError, ArithmeticError) as e:
+            except (TypeError, ValueError, ArithmeticError, IndexError, jinja2.UndefinedError) as e:
                 holds, reason = False, f"not checkable ({type(e).__name__}: {e})"
             else:
                 reason = "" if holds else "false"
