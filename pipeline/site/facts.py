@@ -70,6 +70,10 @@ class Facts:
                 out.append(None if v is None else abs(v - lec["val"]))
         return out
 
+    def gains(self, names) -> list:
+        """The gains of those of `names` that keep the 1/sqrt(fan_in) (the others differ by more)."""
+        return [self.spec(n)["gain"] for n in names if self.spec(n).get("fan_in_scaling", True)]
+
     def max_layer_gap(self, name: str, others, figure: str = "activations_init", key: str = "std"):
         """The largest |difference| between a layer's number in `name` and in any of `others` (None if one
         is missing)."""
