@@ -140,8 +140,11 @@ def _validate(a):
 def _site(a):
     from pipeline import site
     if a.what == "pages":
-        written = site.write_pages(site.load_cfg(a.configfile), root=a.root, out=a.out)
+        written, book = site.write_pages(site.load_cfg(a.configfile), root=a.root, out=a.out, claims=a.claims)
         print(f"wrote {len(written)} files under {a.out or 'docs/generated/content'}")
+        print(book.summary())
+        for c in book.failed():  # warn: published marked in red; say which
+            print(f"warning: claim {c.number}: {c.line()}")
     elif a.what == "notebook":
         site.execute_notebook(a.src, a.out, cwd=a.root)
         print(f"executed {a.src} -> {a.out}")
@@ -298,13 +301,16 @@ def main(argv: list[str] | None = None) -> int:
     s.add_argument("--config-file", default="mkdocs.yml", help="build: the MkDocs config")
     s.add_argument("--site-dir", default="site", help="build: where the site goes")
     s.add_argument("--no-strict", action="store_true", help="build: let warnings pass")
+    s.add_argument("--claims", choices=["strict", "warn"], default=None,
+                   help="pages: a claim its data contradicts fails the step (strict) or is marked on its page "
+                        "(warn); default: the config's `claims`")
     s.set_defaults(func=_site)
 
     a = p.parse_args(argv)
-    from pipeline.errors import ConfigError, DataError, DivergenceError
+    from pipeline.errors import ClaimError, ConfigError, DataError, DivergenceError
     try:
         a.func(a)
-    except (ConfigError, DataError, DivergenceError) as e:
+    except (ConfigError, DataError, DivergenceError, ClaimError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
     except OSError as e:  # the machine said no: a full disk, a missing or unwritable path

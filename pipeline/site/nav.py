@@ -32,6 +32,7 @@ def nav(o: Outputs, notebooks: list[str]) -> list:
     if notebooks:
         items.append({"Notebooks": [{nb_title(nb): f"notebooks/{nb}.ipynb"} for nb in notebooks]})
     items.append({"Figure index": "figure-index.md"})
+    items.append({"Claims": "claims.md"})
     items.append({"Reproduce": "reproduce.md"})
     listed = {"index.md", "reproduce.md"}
     more = [{page_title(p): p.relative_to(REPO / "docs").as_posix()}

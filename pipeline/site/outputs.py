@@ -114,6 +114,16 @@ class Outputs:
             return self.studies[group].get("title") or group.replace("_", " ")
         return group
 
+    def title_of_page(self, page: str) -> str:
+        """The title of a site page, for links to it."""
+        fixed = {"index.md": "Home", "reproduce.md": "Reproduce", "part-a/index.md": "Part A overview",
+                 "part-b/index.md": "Part B overview", "part-c.md": "Part C", "beyond.md": "Beyond the lecture",
+                 "figure-index.md": "Figure index"}
+        if page in fixed:
+            return fixed[page]
+        stem = page.rsplit("/", 1)[-1].removesuffix(".md")
+        return self.resolved[stem]["title"] if stem in self.resolved else stem
+
     def page_of(self, group: str) -> str:
         """The page that shows a figure group."""
         if group in self.resolved:

@@ -12,6 +12,7 @@ from pipeline.analysis.lecture import LECTURE, LECTURE_INITIAL_LOSS, LECTURE_STE
 from pipeline.provenance import figure_url
 from pipeline.site import cite
 from pipeline.site.code import excerpt, mlp_excerpts, spec_diff
+from pipeline.site.lecture import moment
 from pipeline.site.outputs import Outputs, caption_of
 from pipeline.site.render import fig_id, rel
 
@@ -48,7 +49,8 @@ def figure(o: Outputs, page: str, group: str, name: str) -> dict:
             "index_html": rel(page, "figure-index.html") + anchor,  # for raw html, where links are not rewritten
             "legend": o.legend(group, name), "table": TABLE_KIND.get(base),
             "license": o.cite["license"], "license_url": o.cite["license_url"],
-            "url": figure_url(o.cite, stem + ".png"), "sha256": o.figure_hash(group, name)}
+            "url": figure_url(o.cite, stem + ".png"), "sha256": o.figure_hash(group, name),
+            "lecture": moment("figures", name)}
 
 
 def figures(o: Outputs, page: str, group: str, names: list[str] | None = None) -> list[dict]:
@@ -99,16 +101,19 @@ def experiment_mlp(o: Outputs, name: str, names: list[str]) -> dict:
             "prev": link(o, page, names[i - 1]) if i else None,
             "next": link(o, page, names[i + 1]) if i + 1 < len(names) else None,
             "base": {**link(o, page, base), "previous": base == kind_prev} if base else None,
+            "base_m": o.metrics[base] if base else {},
             "diff": diff, "excerpts": mlp_excerpts(spec, base_spec, {k for k, _, _ in diff}), "note": o.note(name),
             "lecture": {"initial_loss": LECTURE_INITIAL_LOSS.get(name), "train": lec.get("train"),
                         "val": lec.get("val"), "steps": LECTURE_STEPS},
-            "figures": figures(o, page, name), "samples": o.samples[name], "seed": spec["sampling"]["seed"]}
+            "figures": figures(o, page, name), "samples": o.samples[name], "seed": spec["sampling"]["seed"],
+            "moment": moment("experiments", name)}
 
 
 def part_a_index(o: Outputs, names: list[str]) -> dict:
     page = "part-a/index.md"
     rows = [{**link(o, page, n), "m": o.metrics[n]} for n in names]
-    return {"note": o.note("part_a"), "rows": rows, **home_results(o, page), "figures": figures(o, page, "part_a")}
+    return {"note": o.note("part_a"), "rows": rows, **home_results(o, page), "figures": figures(o, page, "part_a"),
+            "moment": moment("experiments", "part_a")}
 
 
 # ---- Part B ----------------------------------------------------------------------------------
@@ -119,6 +124,7 @@ def experiment_deep(o: Outputs, name: str) -> dict:
     figs = figures(o, page, name)
     code = excerpt("nn.models", "DeepMLP.__init__", [r"gain", r"last_layer_scale", r"fan_in_scaling", r"BatchNorm1d\("])
     return {"name": name, "spec": spec, "m": o.metrics[name], "excerpt": code, "note": o.note(name),
+            "moment": moment("experiments", name),
             "init": [f for f in figs if f["name"].endswith("_init") or f["name"] == PAIR_FIGURE],
             "final": [f for f in figs if f["name"].endswith("_final")],
             "during": [f for f in figs if not f["name"].endswith(("_init", "_final")) and f["name"] != PAIR_FIGURE]}
@@ -154,7 +160,7 @@ def part_b_index(o: Outputs, names: list[str]) -> dict:
                     both = [f for f in both if not f.endswith("_init")]
                 pairs.append({"plain": link(o, page, p), "batchnorm": link(o, page, n), "combined": combined,
                               "figures": [(figure(o, page, p, f), figure(o, page, n, f)) for f in both]})
-    return {"note": o.note("part_b"), "families": families, "pairs": pairs}
+    return {"note": o.note("part_b"), "families": families, "pairs": pairs, "moment": moment("experiments", "part_b")}
 
 
 # ---- Part C and beyond the lecture -----------------------------------------------------------------
@@ -162,6 +168,7 @@ def part_b_index(o: Outputs, names: list[str]) -> dict:
 def part_c(o: Outputs) -> dict:
     page = "part-c.md"
     demos = [{"name": d, "data": data, "note": o.note(d), "figures": figures(o, page, d),
+              "moment": moment("experiments", d),
               "widget": widget(o, data) if d == "batchnorm_demo" else None} for d, data in o.demos.items()]
     return {"note": o.note("part_c"), "demos": demos}
 
@@ -258,3 +265,18 @@ def part_links(o: Outputs) -> dict:
     parts = [(part, [{"title": o.resolved[n]["title"], "href": o.page_of(n)} for n in names])
              for part, names in o.parts().items()]
     return {"parts": parts, "demos": [d.get("title", k) for k, d in o.demos.items()]}
+
+
+# ---- the claims page --------------------------------------------------------------------------------
+
+def claims_page(o: Outputs, book) -> dict:
+    """Every claim of the site, grouped by the page it is on, with its check and its numbers."""
+    page = "claims.md"
+    groups: dict[str, list] = {}
+    for c in book.claims:
+        groups.setdefault(c.page, []).append(c)
+    return {"mode": book.mode, "total": len(book.claims), "failed": len(book.failed()),
+            "short": sorted({m["steps"] for n, m in o.metrics.items() if o.resolved[n]["part"] == "A"
+                             and m["steps"] != LECTURE_STEPS}),
+            "pages": [{"page": p, "href": rel(page, p), "title": o.title_of_page(p), "claims": cs}
+                      for p, cs in groups.items()]}

@@ -13,6 +13,7 @@ from pathlib import Path
 import jinja2
 
 from pipeline.format import fmt
+from pipeline.site.claims import claim_function, plain
 from pipeline.site.outputs import TEMPLATES
 
 
@@ -104,16 +105,22 @@ def strict(f):
 
 @functools.cache
 def environment(templates: Path = TEMPLATES) -> jinja2.Environment:
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(templates), undefined=jinja2.StrictUndefined,
+    # docs/templates, then docs/ itself: a page includes its hand-written note as "notes/<name>.md"
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader([templates, templates.parent]),
+                             undefined=jinja2.StrictUndefined,
                              keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True,
                              autoescape=False,  # markdown, not html: config text is escaped by finalize
                              finalize=finalize)
     filters = {"num": fmt, "gain": gain_label, "md_escape": md_escape, "html": attr, "attr": attr, "pad": indent,
-               "capfirst": capfirst, "md": md_text}
+               "capfirst": capfirst, "md": md_text, "claim_text": plain}
     env.filters.update({k: strict(f) for k, f in filters.items()})
+    env.globals["claim"] = claim_function()  # a checked sentence (pipeline/site/claims.py)
     return env
 
 
-def render(template: str, context: dict, templates: Path = TEMPLATES) -> str:
-    """One page or include; its text ends with exactly one newline."""
-    return environment(templates).get_template(template).render(context).rstrip("\n") + "\n"
+def render(template: str, context: dict, templates: Path = TEMPLATES, page: str | None = None,
+           claims=None) -> str:
+    """One page or include; its text ends with exactly one newline. Its claims are checked into the
+    ClaimBook `claims` under the name `page` (the page the reader sees them on)."""
+    ctx = {**context, "_page": page, "_claims": claims}
+    return environment(templates).get_template(template).render(ctx).rstrip("\n") + "\n"
