@@ -202,18 +202,17 @@ def test_no_remote_resources_in_the_html(quick_run):
 
 # ---- numbers come from data -------------------------------------------------------------------
 
-def test_changed_metric_shows_up_on_the_pages(quick_run, tmp_path):
-    work = tmp_path / "work"
+def copy_outputs(quick_run: Path, work: Path) -> Path:
+    """The quick run's results and figures in `work`, to change before building a site from them."""
     for d in ("results", "figures"):
         shutil.copytree(quick_run / d, work / d)
-    cfg, exps = resolved()
-    name = next(n for n, s in exps.items() if s["part"] == "A")
-    metrics = work / "results" / "runs" / name / "metrics.json"
-    m = json.loads(metrics.read_text())
-    assert m["val_loss"] != 1.234567
-    m["val_loss"] = 1.234567
-    metrics.write_text(json.dumps(m))
-    proc = site_cli("pages", "--configfile", *CONFIGS, cwd=work)
+    return work
+
+
+def build_site(quick_run: Path, work: Path, *extra_configs: str) -> None:
+    """Pages from `work`'s outputs (config files: the quick ones and `extra_configs`), then the strict
+    MkDocs build; the pipeline graphs and notebooks, which nothing here changes, from the quick run."""
+    proc = site_cli("pages", "--configfile", *CONFIGS, *extra_configs, cwd=work)
     assert proc.returncode == 0, proc.stderr[-4000:]
     (work / "docs" / "generated" / "dag").mkdir(parents=True)
     for f in ("dag.svg", "rulegraph.svg"):
@@ -221,6 +220,18 @@ def test_changed_metric_shows_up_on_the_pages(quick_run, tmp_path):
     shutil.copytree(quick_run / "docs" / "generated" / "notebooks", work / "docs" / "generated" / "notebooks")
     proc = site_cli("build", "--config-file", str(ROOT / "mkdocs.yml"), "--site-dir", "site", cwd=work)
     assert proc.returncode == 0, (proc.stdout + proc.stderr)[-4000:]
+
+
+def test_changed_metric_shows_up_on_the_pages(quick_run, tmp_path):
+    work = copy_outputs(quick_run, tmp_path / "work")
+    cfg, exps = resolved()
+    name = next(n for n, s in exps.items() if s["part"] == "A")
+    metrics = work / "results" / "runs" / name / "metrics.json"
+    m = json.loads(metrics.read_text())
+    assert m["val_loss"] != 1.234567
+    m["val_loss"] = 1.234567
+    metrics.write_text(json.dumps(m))
+    build_site(quick_run, work)
     page = (work / "site" / "part-a" / f"{name}.html").read_text()
     home = (work / "site" / "index.html").read_text()
     assert "1.2346" in page and "1.2346" in home
@@ -495,9 +506,7 @@ class Tags(html.parser.HTMLParser):
 
 
 def test_hostile_config_and_data_text_is_escaped_everywhere(quick_run, tmp_path):
-    work = tmp_path / "work"
-    for d in ("results", "figures"):
-        shutil.copytree(quick_run / d, work / d)
+    work = copy_outputs(quick_run, tmp_path / "work")
     cfg, exps = resolved()
     a = next(n for n, s in exps.items() if s["part"] == "A")
     b = next(n for n, s in exps.items() if s["part"] == "B")
@@ -509,14 +518,7 @@ def test_hostile_config_and_data_text_is_escaped_everywhere(quick_run, tmp_path)
     info = json.loads((work / "results" / "data.json").read_text())
     info["origin"] = HOSTILE["origin"]
     (work / "results" / "data.json").write_text(json.dumps(info))
-    proc = site_cli("pages", "--configfile", *CONFIGS, str(hostile), cwd=work)
-    assert proc.returncode == 0, proc.stderr[-4000:]
-    (work / "docs" / "generated" / "dag").mkdir(parents=True)
-    for f in ("dag.svg", "rulegraph.svg"):
-        shutil.copy(quick_run / "docs" / "generated" / "dag" / f, work / "docs" / "generated" / "dag" / f)
-    shutil.copytree(quick_run / "docs" / "generated" / "notebooks", work / "docs" / "generated" / "notebooks")
-    proc = site_cli("build", "--config-file", str(ROOT / "mkdocs.yml"), "--site-dir", "site", cwd=work)
-    assert proc.returncode == 0, (proc.stdout + proc.stderr)[-4000:]  # strict: nothing eaten by attr_list
+    build_site(quick_run, work, str(hostile))  # strict: nothing eaten by attr_list
     pages = html_pages(work / "site")
     text = {p: p.read_text() for p in pages}
     for p, t in text.items():
