@@ -119,6 +119,7 @@ for name, m in runs.items():
     if m["part"] != "B" or not legend.exists():
         continue
     stats = json.loads(legend.read_text())
+    stats.pop("alt", None)  # the figure's alt text, beside the numbers
     if "diverged" in stats:
         continue
     rows.append((name, *(f"{v['std']:.3f}" for v in stats.values())))

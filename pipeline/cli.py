@@ -88,12 +88,17 @@ def _evaluate(a):
 
 def _plot(a):
     from pipeline.plots import render_experiment
-    print("wrote", ", ".join(render_experiment(a.run, a.out, title=a.title)))
+    print("wrote", ", ".join(render_experiment(a.run, a.out, title=a.title, family=a.family or ())))
 
 
 def _plot_part_a(a):
     from pipeline.plots import render_part_a
-    render_part_a(a.runs, a.out)
+    render_part_a(a.runs, a.out, titles=json.loads(a.titles) if a.titles else None)
+
+
+def _plot_pair(a):
+    from pipeline.plots.compare import render_pair
+    render_pair(a.plain, a.batchnorm, a.out, titles=json.loads(a.titles) if a.titles else None)
 
 
 def _demo(a):
@@ -123,9 +128,15 @@ def _study(a):
     io = registry.StudyIO(id=a.study, runs=Path(a.runs), data=Path(a.data), out=Path(a.out),
                           figures=Path(a.figures), threads=a.threads)
     spec = _json_arg(a.spec, "--spec")
+    from pipeline.config import spec_hash
+    from pipeline.data import sha256_of
+    from pipeline.plots import provenance
     try:
-        result = study.run(spec, io)
-    except (KeyError, TypeError) as e:  # a hand-made spec: the workflow's always has what the study reads
+        with provenance(experiment=f"study {a.study}", config_hash=spec_hash(spec),
+                        subject=spec.get("title") or a.study if isinstance(spec, dict) else a.study,
+                        data_sha256=sha256_of(a.data) if Path(a.data).is_file() else "-"):
+            result = study.run(spec, io)
+    except (KeyError, TypeError, AttributeError) as e:  # a hand-made spec: the workflow's has what it reads
         from pipeline.errors import ConfigError
         raise ConfigError(f"study {a.study}: --spec lacks what the study reads ({type(e).__name__}: {e}); pass "
                           "the spec the workflow resolves (`snakemake -n -p` prints it).") from None
@@ -152,8 +163,11 @@ def _validate(a):
 def _site(a):
     from pipeline import site
     if a.what == "pages":
-        written = site.write_pages(site.load_cfg(a.configfile), root=a.root, out=a.out)
+        written, book = site.write_pages(site.load_cfg(a.configfile), root=a.root, out=a.out, claims=a.claims)
         print(f"wrote {len(written)} files under {a.out or 'docs/generated/content'}")
+        print(book.summary())
+        for c in book.failed():  # warn: published marked in red; say which
+            print(f"warning: claim {c.number}: {c.line()}")
     elif a.what == "notebook":
         site.execute_notebook(a.src, a.out, cwd=a.root)
         print(f"executed {a.src} -> {a.out}")
@@ -249,18 +263,30 @@ def main(argv: list[str] | None = None) -> int:
     s.set_defaults(func=_evaluate)
 
     s = sub.add_parser("plot", help="render every figure of one run",
-                       description="Render the figures of one experiment's run directory as PNG, SVG and "
-                                   "legend JSON into --out.")
+                       description="Render the figures of one experiment's run directory (PNG, SVG, PDF, dark "
+                                   "and talk variants, thumbnails, legend JSON) into --out.")
     s.add_argument("--run", required=True, help="a run directory written by `train`")
     s.add_argument("--out", required=True, help="e.g. figures/kaiming")
     s.add_argument("--title", default=None, help="the experiment's title, for figure titles")
+    s.add_argument("--family", nargs="*", default=[],
+                   help="run directories of the experiments compared with this one: shared axes")
     s.set_defaults(func=_plot)
 
     s = sub.add_parser("plot-part-a", help="render the figures across Part A",
                        description="Overlay of every loss curve and the initial-loss chart.")
     s.add_argument("--runs", nargs="+", required=True, help="the Part A run directories, in lecture order")
     s.add_argument("--out", required=True, help="e.g. figures/part_a")
+    s.add_argument("--titles", default="", help="JSON: experiment name -> its title, for the legends")
     s.set_defaults(func=_plot_part_a)
+
+    s = sub.add_parser("plot-pair", help="draw a deep network against its BatchNorm twin, on shared axes",
+                       description="Activations, gradients and weight gradients at init, without and with "
+                                   "BatchNorm, in one figure (figures/<batchnorm run>/versus_plain.*).")
+    s.add_argument("--plain", required=True, help="the run directory without BatchNorm")
+    s.add_argument("--batchnorm", required=True, help="the run directory with BatchNorm")
+    s.add_argument("--out", required=True, help="e.g. figures/batchnorm_gain_5_3")
+    s.add_argument("--titles", default="", help="JSON: experiment name -> its title")
+    s.set_defaults(func=_plot_pair)
 
     s = sub.add_parser("demo", help="compute a Part C demonstration",
                        description="Compute the numbers of one Part C demonstration into a JSON file.")
@@ -323,13 +349,16 @@ def main(argv: list[str] | None = None) -> int:
     s.add_argument("--config-file", default="mkdocs.yml", help="build: the MkDocs config")
     s.add_argument("--site-dir", default="site", help="build: where the site goes")
     s.add_argument("--no-strict", action="store_true", help="build: let warnings pass")
+    s.add_argument("--claims", choices=["strict", "warn"], default=None,
+                   help="pages: a claim its data contradicts fails the step (strict) or is marked on its page "
+                        "(warn); default: the config's `claims`")
     s.set_defaults(func=_site)
 
     a = p.parse_args(argv)
-    from pipeline.errors import ConfigError, DataError, DivergenceError
+    from pipeline.errors import ClaimError, ConfigError, DataError, DivergenceError
     try:
         a.func(a)
-    except (ConfigError, DataError, DivergenceError) as e:
+    except (ConfigError, DataError, DivergenceError, ClaimError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
     except OSError as e:  # the machine said no: a full disk, a missing or unwritable path

@@ -5,7 +5,6 @@ The vocabulary comes from the data ('.' then the sorted letters), never from con
 
 from __future__ import annotations
 
-import hashlib
 import random
 import shutil
 import urllib.error
@@ -16,7 +15,7 @@ from pathlib import Path
 import torch
 
 from pipeline.errors import DataError  # noqa: F401  (re-exported)
-from pipeline.io import atomic_path
+from pipeline.io import atomic_path, sha256_of  # noqa: F401  (sha256_of re-exported)
 
 CANONICAL_URL = "https://raw.githubusercontent.com/karpathy/makemore/master/names.txt"
 CANONICAL_SHA256 = "0a30b5557f192f32ab962680889aac5f6fda0f4cecf40a6d0b5694f58ea8cc4d"
@@ -27,13 +26,6 @@ LOCAL_HINT = (
 
 
 
-
-def sha256_of(path: str | Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def fetch(out: str | Path, *, url: str = CANONICAL_URL, local: str | Path | None = None,
@@ -120,8 +112,9 @@ def describe(path: str | Path, origin: str, block_size: int = 3, split_seed: int
     words = read_words(path)
     vocab = Vocab.from_words(words)
     path = Path(path)
-    return {"sha256": sha256_of(path), "bytes": path.stat().st_size, "origin": origin,
-            "canonical": sha256_of(path) == CANONICAL_SHA256, "canonical_sha256": CANONICAL_SHA256,
+    digest = sha256_of(path)
+    return {"sha256": digest, "bytes": path.stat().st_size, "origin": origin,
+            "canonical": digest == CANONICAL_SHA256, "canonical_sha256": CANONICAL_SHA256,
             "words": len(words), "vocab_size": len(vocab), "vocab": "".join(vocab.itos),
             "split_words": dict(zip(("train", "val", "test"), split_sizes(len(words)), strict=True))}
 

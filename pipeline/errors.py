@@ -15,3 +15,7 @@ class DataError(RuntimeError):
 
 class DivergenceError(RuntimeError):
     """The loss became NaN or inf."""
+
+
+class ClaimError(RuntimeError):
+    """Sentences of the site that the run's outputs contradict; one line per claim."""

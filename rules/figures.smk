@@ -1,6 +1,11 @@
 # ---- figures and tables: each run's figures, Part A's overlay, Part C's demonstrations, the ----
 # Part A table. Every figure is figures/<group>/<figure>.{png,svg,json} (pipeline/workflow/targets.py).
-from pipeline.workflow.experiments import run_files
+import json
+
+from pipeline.workflow.experiments import alternatives, run_files
+from pipeline.workflow.site_inputs import REPO
+
+CITATION = f"{REPO}/CITATION.cff"  # licence, authors and site URL: written into every figure file
 
 
 for _kind in ("mlp", "deep"):
@@ -12,13 +17,16 @@ for _kind in ("mlp", "deep"):
             exp=PLAN.experiments.pattern(_kind),
         input:
             run=run_files("{exp}"),
+            family=lambda wc: [f for n in PLAN.figures.family(wc.exp) if n != wc.exp for f in run_files(n)],
             code=code_for("plot"),
+            cite=CITATION,
         output:
             PLAN.figures.pattern(_kind),
         params:
             run_dir=subpath(input[0], parent=True),
             out_dir=subpath(output[0], parent=True),
             title=PLAN.experiments.title,
+            family=lambda wc: " ".join(f"results/runs/{n}" for n in PLAN.figures.family(wc.exp)),
         conda:
             "../envs/pipeline.yaml"
         resources:
@@ -29,18 +37,49 @@ for _kind in ("mlp", "deep"):
             "results/benchmarks/plot/{exp}.tsv"
         shell:
             "python -m pipeline plot --run {params.run_dir} --out {params.out_dir} --title {params.title:q} "
-            "> {log} 2>&1"
+            "--family {params.family} > {log} 2>&1"
+
+
+rule plot_pair:
+    wildcard_constraints:
+        exp=alternatives(list(PLAN.figures.twins())),
+    input:
+        batchnorm=run_files("{exp}"),
+        plain=lambda wc: run_files(PLAN.figures.twins()[wc.exp]),
+        code=code_for("plot-pair"),
+        cite=CITATION,
+    output:
+        PLAN.figures.pair_pattern(),
+    params:
+        plain=lambda wc: f"results/runs/{PLAN.figures.twins()[wc.exp]}",
+        batchnorm=subpath(input[0], parent=True),
+        out_dir=subpath(output[0], parent=True),
+        titles=lambda wc: json.dumps({n: PLAN.experiments.resolved[n]["title"]
+                                      for n in (wc.exp, PLAN.figures.twins()[wc.exp])}),
+    conda:
+        "../envs/pipeline.yaml"
+    resources:
+        **PLAN.asks.for_rule("plot"),
+    log:
+        "logs/plot/pair_{exp}.log",
+    benchmark:
+        "results/benchmarks/plot/pair_{exp}.tsv"
+    shell:
+        "python -m pipeline plot-pair --plain {params.plain} --batchnorm {params.batchnorm} --out {params.out_dir} "
+        "--titles {params.titles:q} > {log} 2>&1"
 
 
 rule plot_part_a:
     input:
         runs=[f for exp in PART_A for f in run_files(exp)],
         code=code_for("plot-part-a"),
+        cite=CITATION,
     output:
         PLAN.figures.part_a(),
     params:
         runs=expand("results/runs/{exp}", exp=PART_A),
         out_dir=subpath(output[0], parent=True),
+        titles=json.dumps({exp: PLAN.experiments.resolved[exp]["title"] for exp in PART_A}),
     conda:
         "../envs/pipeline.yaml"
     resources:
@@ -50,7 +89,8 @@ rule plot_part_a:
     benchmark:
         "results/benchmarks/plot/part_a.tsv"
     shell:
-        "python -m pipeline plot-part-a --runs {params.runs} --out {params.out_dir} > {log} 2>&1"
+        "python -m pipeline plot-part-a --runs {params.runs} --out {params.out_dir} --titles {params.titles:q} "
+        "> {log} 2>&1"
 
 
 rule demo:
@@ -76,6 +116,7 @@ rule plot_demo:
     input:
         data="results/demos/{demo}.json",
         code=code_for("plot-demo"),
+        cite=CITATION,
     output:
         PLAN.figures.demo_pattern(),
     params:

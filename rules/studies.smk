@@ -18,6 +18,7 @@ for _study in PLAN.studies:
             runs=PLAN.studies.inputs(_study),
             data="data/names.txt",
             code=code_for("study", PLAN.studies.source(_study)),
+            cite=CITATION,
         output:
             PLAN.studies.outputs(_study),
         params:

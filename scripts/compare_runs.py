@@ -1,5 +1,6 @@
 """Compare two pipeline working directories number for number: every results/runs/*/metrics.json
-(timing fields aside), every legend JSON under figures/, every study JSON under results/beyond/.
+(timing fields aside), every legend JSON under figures/ (its `alt` text aside: words written from
+the very numbers compared), every study JSON under results/beyond/.
 
     python scripts/compare_runs.py BEFORE_DIR AFTER_DIR
 
@@ -14,7 +15,8 @@ import math
 import sys
 from pathlib import Path
 
-TIMING = {"train_seconds", "ms_per_step", "wall_seconds", "resumed_from_step"}  # how long, not what
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from pipeline.reproducible import TIMING_FIELDS as TIMING  # noqa: E402  how long, not what
 
 
 def diff(a, b, path="") -> list[str]:
@@ -46,6 +48,8 @@ def main() -> int:
             a, b = (json.loads((d / rel).read_text()) for d in (before, after))
             if label == "metrics.json":
                 a, b = ({k: v for k, v in m.items() if k not in TIMING} for m in (a, b))
+            elif label == "legend JSON":
+                a, b = ({k: v for k, v in m.items() if k != "alt"} for m in (a, b))
             d = diff(a, b)
             if d:
                 bad += 1

@@ -1,6 +1,7 @@
 """The whole DAG on the quick override: every expected output exists and parses."""
 
 import json
+import re
 import xml.etree.ElementTree as ET
 
 import numpy as np
@@ -23,7 +24,7 @@ def wf():
 
 def test_every_figure_exists_and_parses(quick_run, wf):
     figures = wf.figures.all()
-    assert len(figures) >= 3 * (6 * 4 + 11 * 8 + 2 + 2)
+    assert len(figures) >= 10 * (6 * 4 + 11 * 8 + 2 + 2)
     for rel in figures:
         path = quick_run / rel
         assert path.is_file(), rel
@@ -31,12 +32,25 @@ def test_every_figure_exists_and_parses(quick_run, wf):
             with Image.open(path) as im:
                 assert im.format == "PNG"
                 dpi = im.info.get("dpi", (0, 0))[0]
-                assert dpi >= 149, (rel, dpi)
-                assert im.size[0] > 600
+                assert dpi >= (159 if "/talk/" in rel else 199), (rel, dpi)  # 2x; a talk PNG: a slide's width
+                assert im.size[0] >= 1200
+                assert "CC BY 4.0" in im.text["Copyright"], rel
         elif rel.endswith(".svg"):
             assert ET.parse(path).getroot().tag.endswith("svg")
+            assert path.stat().st_size < 300_000, (rel, path.stat().st_size)  # decimated lines
+            text = path.read_text()
+            assert "<text" in text, rel  # real text (svg.fonttype none)
+            width_pt = float(re.search(r'<svg[^>]* width="([\d.]+)pt"', text).group(1))
+            smallest = min(float(x) for x in re.findall(r"font-size: ([\d.]+)px", text))  # SVG units are pt
+            assert smallest * 1280 / width_pt * 0.75 >= 9, (rel, smallest)  # >= 9 pt on a 1280-px slide
+        elif rel.endswith(".pdf"):
+            assert path.read_bytes().startswith(b"%PDF")
+        elif rel.endswith(".webp"):
+            with Image.open(path) as im:
+                assert im.format == "WEBP" and im.size[0] <= 400
         else:
-            assert isinstance(json.loads(path.read_text()), dict)
+            legend = json.loads(path.read_text())
+            assert isinstance(legend, dict) and re.search(r"\d", legend["alt"]), rel  # alt text with a number
 
 
 def test_every_run_is_complete(quick_run, wf):
@@ -60,7 +74,7 @@ def test_every_run_is_complete(quick_run, wf):
 
 def test_figure_legends_carry_the_numbers(quick_run):
     act = json.loads((quick_run / "figures/tanh_gain_5_3/activations_init.json").read_text())
-    assert set(act) == {"layer 1", "layer 3", "layer 5", "layer 7", "layer 9"}
+    assert set(act) == {"layer 1", "layer 3", "layer 5", "layer 7", "layer 9", "alt"}
     # the lecture, same seed: the first tanh layer at gain 5/3 is ~20% saturated with std ~0.75
     assert act["layer 1"]["saturated_pct"] == pytest.approx(20.25, abs=0.01)
     assert act["layer 1"]["std"] == pytest.approx(0.75, abs=0.005)
@@ -68,9 +82,9 @@ def test_figure_legends_carry_the_numbers(quick_run):
     stds = [small[f"layer {i}"]["std"] for i in (1, 3, 5, 7, 9)]
     assert all(a > b for a, b in zip(stds, stds[1:], strict=False))  # shrinks layer after layer
     wg = json.loads((quick_run / "figures/batchnorm_gain_5_3/weight_gradients_init.json").read_text())
-    assert "C" in wg and all("grad_to_data" in v for v in wg.values())
+    assert "C" in wg and all("grad_to_data" in v for k, v in wg.items() if k != "alt")
     ud = json.loads((quick_run / "figures/tanh_gain_5_3/update_ratios.json").read_text())
-    assert len(ud) == 7  # C and six Linear weights
+    assert len(ud) == 7 + 1  # C and six Linear weights, and the alt text
 
 
 def test_results_table(quick_run):

@@ -23,6 +23,7 @@ import numpy as np
 import pytest
 import torch
 
+from pipeline.reproducible import TIMING_FIELDS
 from pipeline.workflow.experiments import RUN_FILES
 from tests.conftest import ROOT, default_signals
 
@@ -37,7 +38,7 @@ defaults:
   deep: {{steps: 41}}
 sampling: {{count: 5}}
 """
-RUN_INFO = {"train_seconds", "ms_per_step", "wall_seconds", "resumed_from_step"}  # how long, not what
+RUN_INFO = TIMING_FIELDS  # how long, not what (pipeline/reproducible.py)
 FIGS = {"mlp": ["loss_curve", "hpreact_hist", "tanh_hist", "saturation_map"],
         "deep": ["loss_curve", "activations_init", "activations_final", "update_ratios"]}
 LOCKED = "Directory cannot be locked"
@@ -394,11 +395,14 @@ def test_a_word_list_of_ones_own(tmp_path, names_path):
     samples = (tmp_path / "results/runs/kaiming/samples.txt").read_text().split()
     assert samples and set("".join(samples)) <= set(vocab)
 
-    # the canonical checksum still guards the default: the same list without names_sha256: null fails
+    # the canonical checksum still guards the default: the same list without names_sha256: null fails,
+    # when Snakemake reads the Snakefile (pipeline/workflow/data_source.py), before any job
     (tmp_path / "b").mkdir()
     bad = subprocess.run(command(tmp_path / "b", own, exps=exps), capture_output=True, text=True, timeout=600)
     assert bad.returncode != 0
-    assert "checksum mismatch" in bad.stdout + bad.stderr and "names_sha256" in bad.stdout + bad.stderr
+    out = bad.stdout + bad.stderr
+    assert f"has sha256 {digest}, but names_sha256 is" in out and "Nothing was changed" in out, out[-3000:]
+    assert not (tmp_path / "b" / "data").exists()
 
 
 # ---- 3: a divergence through Snakemake: the message on the console, not only in a log --------

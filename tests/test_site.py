@@ -8,6 +8,9 @@ Playwright's client over the DevTools protocol; no browser is downloaded.
 from __future__ import annotations
 
 import functools
+import hashlib
+import html
+import html.parser
 import http.server
 import json
 import os
@@ -19,6 +22,9 @@ import threading
 from pathlib import Path
 
 import pytest
+import yaml
+
+from pipeline.plots.files import files_of
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIGS = [str(ROOT / "config.yaml"), str(ROOT / "config.quick.yaml")]
@@ -104,14 +110,77 @@ def test_every_figure_is_indexed_with_provenance_and_citation(quick_run):
         shown += 1
         block = index[index.index(f'id="{anchor}"'):]
         block = block[:block.find('<h4', 10)] if '<h4' in block[10:] else block
-        for needle in (f"figures/{group}/{name}.png", f"figures/{group}/{name}.svg", "config hash",
-                       "data sha256", "git commit", "seed", "snakemake", "@misc"):
+        sha = hashlib.sha256(png.read_bytes()).hexdigest()[:12]
+        for needle in [f"figures/{group}/{f}" for f in files_of(name)] + [
+                "snakemake", "@misc", sha, "CC BY 4.0", "creativecommons.org/licenses/by/4.0", "Karpathy"]:
             assert needle in block, f"{anchor}: no {needle!r}"
+        head = index[:index.index(f'id="{anchor}"')]
+        head = head[head.rindex("<h3"):]  # the group's provenance, above its figures
+        for needle in ("config hash", "data sha256", "seed"):
+            assert needle in head, f"{anchor}: no {needle!r}"
     _, exps = resolved()
     assert shown >= sum(len(list((quick_run / "figures" / n).glob("*.png"))) for n in exps)
-    for p in (quick_run / "site" / "figures").rglob("*.png"):
-        assert p.with_suffix(".svg").is_file()
+    for p in (quick_run / "figures").glob("*/*.png"):
+        for f in files_of(p.stem):
+            assert (quick_run / "site" / "figures" / p.parent.name / f).is_file(), (p, f)
     assert (ROOT / "CITATION.cff").is_file()
+
+
+def test_figures_bib_has_one_entry_per_figure(quick_run):
+    bib = (quick_run / "site" / "figures" / "figures.bib").read_text()
+    entries = re.findall(r"@misc\{([^,]+),\n(.*?)\n\}", bib, re.S)
+    index = (quick_run / "site" / "figure-index.html").read_text()
+    anchors = re.findall(r'<h4 id="(fig-[^"]+)"', index)
+    assert len(entries) == len(anchors) == len({k for k, _ in entries}) > 100
+    for key, body in entries:
+        fields = dict(re.findall(r"^  (\w+)\s*= \{(.*)\},?$", body, re.M))
+        assert set(fields) == {"author", "title", "howpublished", "year", "url", "note"}, key
+        assert all(v.count("{") == v.count("}") for v in fields.values()), key
+        assert fields["url"].endswith(".png") and "CC BY 4.0" in fields["note"] and "sha256" in fields["note"]
+
+
+def test_every_figure_card_has_alt_text_from_its_numbers_and_both_palettes(quick_run):
+    imgs = 0
+    for page in html_pages(quick_run / "site"):
+        if page.name == "figure-index.html" or "notebooks" in page.parts:
+            continue
+        text = page.read_text()
+        on_page = 0
+        for m in re.finditer(r"<img\b[^>]*>", text):
+            tag = m.group(0)
+            src = re.search(r'src="([^"]+)"', tag).group(1)
+            if "figures/" not in src:
+                continue
+            on_page += 1
+            alt = html.unescape(re.search(r'alt="([^"]*)"', tag).group(1))
+            rel = src.split("figures/", 1)[1].split("#")[0].replace("dark/", "")
+            legend = json.loads((quick_run / "figures" / rel).with_suffix(".json").read_text())
+            assert alt == legend["alt"] and re.search(r"\d", alt), (page.name, src, alt)
+            assert src.endswith(("#only-light", "#only-dark")), (page.name, src)
+            if src.endswith("#only-light"):
+                dark = src.rsplit("/", 1)[0] + "/dark/" + src.rsplit("/", 1)[1].replace("#only-light", "#only-dark")
+                assert f'src="{dark}"' in text, (page.name, dark)
+        if on_page:  # a page with figures states their licence
+            assert "creativecommons.org/licenses/by/4.0" in text, page.name
+        imgs += on_page
+    assert imgs > 100
+
+
+def test_figure_index_is_light(quick_run):
+    """Thumbnails, lazily loaded: the first load of the index is small."""
+    site = quick_run / "site"
+    text = (site / "figure-index.html").read_text()
+    eager = 0
+    for m in re.finditer(r"<img\b[^>]*>", text):
+        tag = m.group(0)
+        src = re.search(r'src="([^"]+)"', tag).group(1)
+        if "figures/" in src:
+            assert 'loading="lazy"' in tag and "/thumbs/" in src and src.endswith(".webp"), tag
+        else:
+            eager += (site / src).stat().st_size if (site / src).is_file() else 0
+    thumbs = sum(p.stat().st_size for p in (site / "figures").rglob("thumbs/*.webp"))
+    assert len(text.encode()) + eager < 2_000_000
+    assert thumbs < 8_000_000  # all of them, if one scrolls the whole index
 
 
 def test_no_remote_resources_in_the_html(quick_run):
@@ -133,18 +202,17 @@ def test_no_remote_resources_in_the_html(quick_run):
 
 # ---- numbers come from data -------------------------------------------------------------------
 
-def test_changed_metric_shows_up_on_the_pages(quick_run, tmp_path):
-    work = tmp_path / "work"
+def copy_outputs(quick_run: Path, work: Path) -> Path:
+    """The quick run's results and figures in `work`, to change before building a site from them."""
     for d in ("results", "figures"):
         shutil.copytree(quick_run / d, work / d)
-    cfg, exps = resolved()
-    name = next(n for n, s in exps.items() if s["part"] == "A")
-    metrics = work / "results" / "runs" / name / "metrics.json"
-    m = json.loads(metrics.read_text())
-    assert m["val_loss"] != 1.234567
-    m["val_loss"] = 1.234567
-    metrics.write_text(json.dumps(m))
-    proc = site_cli("pages", "--configfile", *CONFIGS, cwd=work)
+    return work
+
+
+def build_site(quick_run: Path, work: Path, *extra_configs: str) -> None:
+    """Pages from `work`'s outputs (config files: the quick ones and `extra_configs`), then the strict
+    MkDocs build; the pipeline graphs and notebooks, which nothing here changes, from the quick run."""
+    proc = site_cli("pages", "--configfile", *CONFIGS, *extra_configs, cwd=work)
     assert proc.returncode == 0, proc.stderr[-4000:]
     (work / "docs" / "generated" / "dag").mkdir(parents=True)
     for f in ("dag.svg", "rulegraph.svg"):
@@ -152,6 +220,18 @@ def test_changed_metric_shows_up_on_the_pages(quick_run, tmp_path):
     shutil.copytree(quick_run / "docs" / "generated" / "notebooks", work / "docs" / "generated" / "notebooks")
     proc = site_cli("build", "--config-file", str(ROOT / "mkdocs.yml"), "--site-dir", "site", cwd=work)
     assert proc.returncode == 0, (proc.stdout + proc.stderr)[-4000:]
+
+
+def test_changed_metric_shows_up_on_the_pages(quick_run, tmp_path):
+    work = copy_outputs(quick_run, tmp_path / "work")
+    cfg, exps = resolved()
+    name = next(n for n, s in exps.items() if s["part"] == "A")
+    metrics = work / "results" / "runs" / name / "metrics.json"
+    m = json.loads(metrics.read_text())
+    assert m["val_loss"] != 1.234567
+    m["val_loss"] = 1.234567
+    metrics.write_text(json.dumps(m))
+    build_site(quick_run, work)
     page = (work / "site" / "part-a" / f"{name}.html").read_text()
     home = (work / "site" / "index.html").read_text()
     assert "1.2346" in page and "1.2346" in home
@@ -228,8 +308,18 @@ def test_every_page_in_chromium(quick_run, served, browser):
         events.clear()
         resp = page.goto(url, wait_until="networkidle")
         assert resp is not None and resp.ok, url
-        broken = page.evaluate("""() => Array.from(document.images)
-            .filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.currentSrc || i.src)""")
+        # a lazy image off screen (or hidden: the other palette's) is not loaded yet: fetch it instead
+        broken = page.evaluate("""async () => {
+            const bad = [];
+            for (const i of Array.from(document.images)) {
+                if (i.complete && i.naturalWidth > 0) continue;
+                if (i.loading === "lazy") {
+                    const r = await fetch(i.src.split("#")[0]);
+                    if (r.ok && (await r.blob()).size > 0) continue;
+                }
+                bad.push(i.currentSrc || i.src);
+            }
+            return bad; }""")
         n_images = page.evaluate("() => document.images.length")
         if broken:
             problems.append(f"{url}: images that did not load: {broken}")
@@ -265,9 +355,17 @@ def test_dark_mode_toggle_and_copy_buttons(served, browser):
     page.goto(f"{served}/part-a/{next(n for n, s in resolved()[1].items() if s['part'] == 'A')}.html",
               wait_until="networkidle")
     before = page.get_attribute("body", "data-md-color-scheme")
+
+    def shown_figures():
+        return page.eval_on_selector_all("figure img", "els => els.filter(e => e.offsetParent !== null)"
+                                                       ".map(e => e.getAttribute('src'))")
+    light = shown_figures()
+    assert light and all("/dark/" not in s and s.endswith("#only-light") for s in light), light
     page.click("label.md-header__button[for^='__palette']:visible")
     page.wait_for_timeout(300)
     assert page.get_attribute("body", "data-md-color-scheme") != before
+    dark = shown_figures()  # the dark palette shows the dark variant of every figure
+    assert dark == [s.rsplit("/", 1)[0] + "/dark/" + s.rsplit("/", 1)[1].replace("light", "dark") for s in light]
     page.locator("pre > code").first.scroll_into_view_if_needed()
     assert page.locator("[data-clipboard-target]").count() >= 1, "no copy button on code"
     assert page.locator("a.glightbox").count() >= 1, "figures cannot be zoomed"
@@ -292,7 +390,14 @@ def test_site_works_from_the_file_system(quick_run, browser):
     for start in ("index.html", f"part-{spec['part'].lower()}/{name}.html"):
         page.goto((site / start).as_uri(), wait_until="load")
         page.wait_for_timeout(1000)
-        assert page.evaluate("Array.from(document.images).filter(i => !(i.complete && i.naturalWidth > 0)).length") == 0
+        # lazy images off screen (or hidden: the other palette's) wait to be needed: load them all now
+        page.evaluate("""() => Promise.race([new Promise(r => setTimeout(r, 10000)), Promise.all(
+            Array.from(document.images).filter(i => !(i.complete && i.naturalWidth > 0)).map(i => new Promise(r => {
+                i.addEventListener("load", r, {once: true}); i.addEventListener("error", r, {once: true});
+                i.loading = "eager"; })))])""")
+        broken = page.evaluate("Array.from(document.images).filter(i => !(i.complete && i.naturalWidth > 0))"
+                               ".map(i => i.src)")
+        assert broken == [], f"{start}: images that did not load from file://: {broken}"
         assert not page.evaluate("document.querySelector('[data-md-component=search]').hidden"), \
             f"{start}: search is hidden from file:// (no Web Worker: is the file-worker.js shim loaded?)"
         page.click("label.md-search__icon, .md-search__input")
@@ -370,3 +475,61 @@ def test_file_worker_shim_in_chromium(browser, tmp_path):
     assert out == {"shim": True, "echo": {"n": 1, "list": [1, 2, 3]}, "selfIsGlobal": True, "targetIsWorker": True,
                    "onmessage": {"n": 1, "list": [1, 2, 3]}, "answer": 42, "handler": "handler got hi",
                    "framesRemoved": 2, "lateMessage": False}, out
+
+
+HOSTILE = {  # config and data text a user (or a shared config) may bring: shown as text, never run
+    "title_a": '<script>alert("title")</script>',
+    "title_b": 'x](javascript:alert(1)) {: onclick="alert(2)" }',
+    "summary": "[click](javascript:alert(3)) <img src=x onerror=alert(4)> $x$ :smile:",
+    "study": "<b>bold</b> {#stolen-id}",
+    "origin": "local file <svg onload=alert(5)>.txt",
+}
+
+
+class Tags(html.parser.HTMLParser):
+    """The real attributes and script bodies of a page (text inside attribute values is not a tag)."""
+
+    def __init__(self):
+        super().__init__()
+        self.attrs, self.scripts, self._in_script = [], [], False
+
+    def handle_starttag(self, tag, attrs):
+        self.attrs += [(k, v or "") for k, v in attrs]
+        self._in_script = tag == "script"
+
+    def handle_endtag(self, tag):
+        self._in_script = False
+
+    def handle_data(self, data):
+        if self._in_script:
+            self.scripts.append(data)
+
+
+def test_hostile_config_and_data_text_is_escaped_everywhere(quick_run, tmp_path):
+    work = copy_outputs(quick_run, tmp_path / "work")
+    cfg, exps = resolved()
+    a = next(n for n, s in exps.items() if s["part"] == "A")
+    b = next(n for n, s in exps.items() if s["part"] == "B")
+    hostile = work / "hostile.yaml"
+    hostile.write_text(yaml.safe_dump({
+        "experiments": {a: {"title": HOSTILE["title_a"], "summary": HOSTILE["summary"]},
+                        b: {"title": HOSTILE["title_b"], "summary": HOSTILE["summary"]}},
+        "beyond": {"seeds": {"title": HOSTILE["study"]}}}))
+    info = json.loads((work / "results" / "data.json").read_text())
+    info["origin"] = HOSTILE["origin"]
+    (work / "results" / "data.json").write_text(json.dumps(info))
+    build_site(quick_run, work, str(hostile))  # strict: nothing eaten by attr_list
+    pages = html_pages(work / "site")
+    text = {p: p.read_text() for p in pages}
+    for p, t in text.items():
+        tags = Tags()
+        tags.feed(t)
+        assert "alert(" not in " ".join(tags.scripts), f"{p}: config text ran as a script"
+        assert not any(v.strip().lower().startswith("javascript:") for k, v in tags.attrs if k in ("href", "src")), \
+            f"{p}: a javascript: link"
+        assert not [k for k, _ in tags.attrs if k.startswith("on")], f"{p}: an event handler from config text"
+        assert ("id", "stolen-id") not in tags.attrs, f"{p}: config text set an attribute"
+    page_a = text[work / "site" / "part-a" / f"{a}.html"]
+    assert "&lt;script&gt;alert" in page_a  # shown, as text
+    assert "[click](javascript:alert(3))" in html.unescape(re.sub(r"<[^>]+>", "", page_a))
+    assert "&lt;svg onload=alert(5)&gt;" in text[work / "site" / "index.html"]

@@ -20,7 +20,7 @@ from pipeline.config import ConfigError, load
 from pipeline.studies import registry
 from tests.conftest import ROOT
 
-STUDIES = {"seeds", "gain_sweep", "compare", "momentum", "zero_init", "fold"}
+STUDIES = {"seeds", "gain_sweep", "compare", "momentum", "zero_init", "fold", "explore"}
 
 TOY = '''"""A toy study: the mean val loss of a few runs, and a bar chart of them."""
 
@@ -109,7 +109,8 @@ def test_the_cli_names_the_studies_for_an_unknown_id(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "pipeline", "study", "nope", "--spec", "{}", "--figures",
                            str(tmp_path)], capture_output=True, text=True, env=dict(os.environ, PYTHONPATH=str(ROOT)))
     assert proc.returncode != 0
-    assert "no study 'nope'; the studies are compare, fold, gain_sweep, momentum, seeds, zero_init" in proc.stderr
+    assert ("no study 'nope'; the studies are compare, explore, fold, gain_sweep, momentum, seeds, zero_init"
+            in proc.stderr)
 
 
 # ---- a toy study, added to a copy of the repository -------------------------------------------
@@ -153,8 +154,9 @@ def test_the_toy_study_is_in_the_dry_run(toy_repo, names_path, tmp_path):
     assert all(stats.get(f"study_{s}") == "1" for s in ("seeds", "gain_sweep", "momentum", "fold")), stats
     block = _job(out, "study_toy")
     outputs = re.search(r"output: (.*)", block).group(1).split(", ")
-    assert outputs == ["results/beyond/toy.json", "figures/toy/bars.png", "figures/toy/bars.svg",
-                       "figures/toy/bars.json"]
+    from pipeline.plots import files_of
+    assert outputs == ["results/beyond/toy.json"] + [f"figures/toy/{f}" for f in files_of("bars")]
+    assert "figures/toy/bars.pdf" in outputs and "figures/toy/dark/bars.png" in outputs
     inputs = re.search(r"input: (.*)", block).group(1).split(", ")
     assert "results/runs/kaiming/metrics.json" in inputs and "results/runs/fixed_tanh/checkpoint.pt" in inputs
     code = {os.path.relpath(f, toy_repo) for f in inputs if f.startswith(str(toy_repo))}

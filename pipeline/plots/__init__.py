@@ -1,37 +1,25 @@
-"""One function per figure kind: numbers in, a matplotlib Figure out.
+"""Numbers in, figures out: one function per figure kind (runs.py, summary.py), one look
+(style.py), one way to save (files.py: every variant and format, provenance, alt text).
 
-`render_*` functions read a run directory and save every figure of that experiment as
-PNG (150 dpi) and SVG under figures/<experiment>/<figure>.{png,svg}, with the numbers
-of its legend written beside it as <figure>.json. Saving is byte-reproducible: fixed
-SVG hash salt, no dates in the metadata.
+`render_*` read a run directory (or Part A's runs, or a demo's numbers) and save each figure
+under figures/<group>/ as the files listed by `files.files_of` (PNG at 2x, SVG and PDF with real
+text, dark and talk variants, a thumbnail) with the numbers of its legend beside it as
+<figure>.json.
 """
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
-import matplotlib
+import numpy as np
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+from pipeline.io import read_json, read_npz
+from pipeline.plots import runs as rf
+from pipeline.plots.files import files_of, provenance, save
+from pipeline.plots.style import plt
 
-from pipeline.analysis import diagnostics as dg  # noqa: E402
-from pipeline.io import atomic_path, read_json, read_npz, write_json  # noqa: E402
-
-DPI = 150
-plt.rcParams.update({
-    "svg.hashsalt": "makemore-bn",  # stable ids in SVG output
-    "figure.figsize": (8, 4.5),
-    "axes.grid": True,
-    "grid.alpha": 0.3,
-    "axes.spines.top": False,
-    "axes.spines.right": False,
-    "font.size": 10,
-    "legend.fontsize": 8,
-    "legend.framealpha": 0.85,
-})
+__all__ = ["FIGURES", "SUMMARY_FIGURES", "DEMO_FIGURES", "files_of", "plt", "save", "render_experiment",
+           "render_part_a", "render_demo", "load_run"]
 
 # the figures each kind of experiment produces: the Snakefile asks for exactly these
 FIGURES = {
@@ -41,157 +29,7 @@ FIGURES = {
 }
 SUMMARY_FIGURES = ["loss_overlay", "initial_loss"]  # across Part A, in figures/part_a/
 DEMO_FIGURES = ("linear_stats", "batchnorm_demo")  # one figure each, named as the demo
-FORMATS = ("png", "svg")
 
-
-def save(fig: plt.Figure, out_dir: str | Path, name: str, legend: dict) -> None:
-    """Write <name>.png, <name>.svg and <name>.json (the legend's numbers), atomically."""
-    out_dir = Path(out_dir)
-    for ext in FORMATS:
-        with atomic_path(out_dir / f"{name}.{ext}") as tmp:
-            meta = {"Date": None} if ext == "svg" else {}
-            fig.savefig(tmp, format=ext, dpi=DPI, bbox_inches="tight", metadata=meta)
-    write_json(out_dir / f"{name}.json", legend)
-    plt.close(fig)
-
-
-def _title(ax, spec: dict, what: str) -> None:
-    ax.set_title(f"{spec['title']} ({spec['name']}): {what}")
-
-
-# ---- Part A -------------------------------------------------------------------------------
-
-def fig_loss_curve(log10_loss: np.ndarray, spec: dict, metrics: dict) -> tuple[plt.Figure, dict]:
-    fig, ax = plt.subplots()
-    steps = np.arange(log10_loss.size)
-    ax.plot(steps, log10_loss, lw=0.3, alpha=0.35, color="C0", label="minibatch loss")
-    window = max(1, min(1000, log10_loss.size // 50 or 1))
-    x, y = dg.smooth(log10_loss, window)
-    ax.plot(x, y, lw=1.8, color="C1", label=f"mean over {window} steps")
-    ax.axhline(math.log10(metrics["expected_initial_loss"]), color="k", ls=":", lw=1,
-               label=f"-ln(1/{metrics['vocab_size']}) = {metrics['expected_initial_loss']:.4f}")
-    if spec.get("lr_decay_step") is not None and spec["lr_decay_step"] < log10_loss.size:
-        ax.axvline(spec["lr_decay_step"], color="grey", ls="--", lw=1, label="learning-rate decay")
-    ax.set_xlabel("training step")
-    ax.set_ylabel("log10(minibatch loss)")
-    _title(ax, spec, "training loss")
-    ax.legend(loc="upper right")
-    legend = {"initial_loss": metrics["initial_loss"], "expected_initial_loss": metrics["expected_initial_loss"],
-              "final_smoothed_log10_loss": float(y[-1]) if y.size else None, "smoothing_window": window,
-              "train_loss": metrics["train_loss"], "val_loss": metrics["val_loss"]}
-    return fig, legend
-
-
-def fig_hist(values: np.ndarray, spec: dict, what: str, xlabel: str, saturation: bool) -> tuple[plt.Figure, dict]:
-    fig, ax = plt.subplots()
-    stats = {"mean": float(values.mean()), "std": dg.std(values)}
-    label = f"mean {stats['mean']:+.3f}, std {stats['std']:.3f}"
-    if saturation:
-        stats["saturated_pct"] = dg.percent_saturated(values, dg.DEAD_THRESHOLD)
-        label += f", {stats['saturated_pct']:.1f}% with |h| > {dg.DEAD_THRESHOLD}"
-    ax.hist(values.ravel(), bins=50, color="C0", alpha=0.8, label=label)
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel("count (one minibatch at init)")
-    _title(ax, spec, what)
-    ax.legend(loc="upper right")
-    return fig, stats
-
-
-def fig_saturation_map(h: np.ndarray, spec: dict) -> tuple[plt.Figure, dict]:
-    sat = dg.saturation_map(h)
-    dead = dg.dead_neurons(h)
-    fig, ax = plt.subplots(figsize=(10, 2.8))
-    ax.imshow(sat, cmap="gray", interpolation="nearest", aspect="auto", vmin=0, vmax=1)
-    ax.grid(False)
-    ax.set_xlabel(f"hidden neuron (white: |tanh| > {dg.DEAD_THRESHOLD})")
-    ax.set_ylabel("example in minibatch")
-    pct = float(sat.mean() * 100)
-    _title(ax, spec, f"saturation at init: {pct:.1f}% white, {dead} dead neuron(s)")
-    return fig, {"white_pct": pct, "dead_neurons": dead, "threshold": dg.DEAD_THRESHOLD,
-                 "shape": list(sat.shape)}
-
-
-# ---- Part B -------------------------------------------------------------------------------
-
-def _layer_label(key: str) -> str:
-    return f"layer {key.rsplit('.', 1)[-1]}"
-
-
-ACTIVATION_LABELS = {"tanh": "tanh", "none": "linear", "relu": "ReLU", "leaky_relu": "Leaky ReLU",
-                     "elu": "ELU", "sigmoid": "sigmoid"}
-
-
-def fig_layer_hists(probes: dict, prefix: str, kind: str, spec: dict, when: str) -> tuple[plt.Figure, dict]:
-    """kind 'act': activation distribution with saturation; 'actgrad': gradient distribution."""
-    keys = sorted((k for k in probes if k.startswith(f"{prefix}.{kind}.")), key=lambda k: int(k.rsplit(".", 1)[1]))
-    fig, ax = plt.subplots()
-    legend = {}
-    activation = spec["activation"]
-    for k in keys:
-        t = probes[k]
-        if kind == "act":  # saturation only for tanh/sigmoid, zero share only for ReLU
-            s = dg.activation_summary(t, activation)
-            lab = f"{_layer_label(k)}: mean {s['mean']:+.2f}, std {s['std']:.2f}"
-            if s["saturated_pct"] is not None:
-                lab += f", saturated {s['saturated_pct']:.2f}%"
-            if s["zero_pct"] is not None:
-                lab += f", zero {s['zero_pct']:.1f}%"
-            s = {key: v for key, v in s.items() if v is not None}
-        else:
-            s = dg.grad_stats(t)
-            lab = f"{_layer_label(k)}: mean {s['mean']:+.2e}, std {s['std']:.2e}"
-        x, y = dg.histogram(t)
-        ax.plot(x, y, label=lab)
-        legend[_layer_label(k)] = s
-    act = ACTIVATION_LABELS.get(activation, activation)
-    if kind == "act":
-        ax.set_xlabel(f"{act} layer output")
-        what = f"activation distribution ({when})"
-    else:
-        ax.set_xlabel(f"d loss / d ({act} layer output)")
-        what = f"gradient distribution ({when})"
-    ax.set_ylabel("density")
-    _title(ax, spec, what)
-    ax.legend(loc="upper right")
-    return fig, legend
-
-
-def fig_weight_grads(probes: dict, prefix: str, spec: dict, when: str) -> tuple[plt.Figure, dict]:
-    names = [k[len(f"{prefix}.wgrad."):] for k in probes if k.startswith(f"{prefix}.wgrad.")]
-    fig, ax = plt.subplots()
-    legend = {}
-    for n in names:
-        g, w = probes[f"{prefix}.wgrad.{n}"], probes[f"{prefix}.w.{n}"]
-        s = dg.weight_grad_stats(g, w)
-        x, y = dg.histogram(g)
-        ax.plot(x, y, label=f"{n} {tuple(s['shape'])}: mean {s['mean']:+.1e}, std {s['std']:.1e}, "
-                            f"grad:data {s['grad_to_data']:.1e}")
-        legend[n] = s
-    ax.set_xlabel("gradient of the loss w.r.t. the weight entries")
-    ax.set_ylabel("density")
-    _title(ax, spec, f"weight-gradient distribution ({when})")
-    ax.legend(loc="upper right")
-    return fig, legend
-
-
-def fig_update_ratios(ud: np.ndarray, names: list[str], spec: dict) -> tuple[plt.Figure, dict]:
-    fig, ax = plt.subplots()
-    legend = {}
-    for j, n in enumerate(names):
-        col = ud[:, j]
-        ax.plot(col, lw=1, label=n)
-        fin = col[np.isfinite(col)]
-        legend[n] = {"final_log10_ratio": float(fin[-1]) if fin.size else None,
-                     "mean_log10_ratio_last_100": float(fin[-100:].mean()) if fin.size else None}
-    ax.axhline(-3, color="k", ls="--", lw=1, label="1e-3: the rough guide")
-    ax.set_xlabel("training step")
-    ax.set_ylabel("log10(std(lr * grad) / std(data))")
-    _title(ax, spec, "update:data ratio over training")
-    ax.legend(loc="lower right", ncol=2)
-    return fig, legend
-
-
-# ---- entry points -------------------------------------------------------------------------
 
 def load_run(run_dir: str | Path) -> tuple[dict, dict, dict, dict]:
     run_dir = Path(run_dir)
@@ -202,140 +40,87 @@ def load_run(run_dir: str | Path) -> tuple[dict, dict, dict, dict]:
     return spec, metrics, history, probes
 
 
-def render_experiment(run_dir: str | Path, out_dir: str | Path, title: str | None = None) -> list[str]:
+def run_provenance(spec: dict, metrics: dict) -> dict:
+    return {"experiment": spec["name"], "config_hash": metrics.get("config_hash", "-"),
+            "data_sha256": metrics.get("data_sha256", "-"), "subject": spec["title"]}
+
+
+def render_experiment(run_dir: str | Path, out_dir: str | Path, title: str | None = None,
+                      family: list[str | Path] = ()) -> list[str]:
+    """`family`: the run directories of the experiments this one is compared with (the other gains of
+    its configuration): every figure of the family is drawn on the same axes."""
     spec, metrics, history, probes = load_run(run_dir)
+    others = [load_run(d) for d in family if Path(d).resolve() != Path(run_dir).resolve()]
+    probe_sets = [probes] + [o[3] for o in others]
+    histories = [history] + [o[2] for o in others]
+    share = {(prefix, kind): rf.shared_limits(probe_sets, prefix, kind)
+             for prefix in ("init", "final") for kind in ("act", "actgrad", "wgrad")}
+    loss_ylim = rf.series_limits([h["log10_loss"] for h in histories])
+    ud_ylim = rf.series_limits([h["ud"].ravel() for h in histories if "ud" in h])
     spec["title"] = title or spec.get("title") or spec["name"]
     out = []
     loss = history["log10_loss"]
     last = int(np.isfinite(loss).sum()) if metrics["diverged"] else loss.size
 
-    def emit(name: str, fig_legend: tuple[plt.Figure, dict]) -> None:
-        fig, legend = fig_legend
-        save(fig, out_dir, name, legend)
+    def emit(name: str, make) -> None:
+        save(make, out_dir, name)
         out.append(name)
 
-    emit("loss_curve", fig_loss_curve(loss[:last], spec, metrics))
-    if spec["kind"] == "mlp" and "init.h" not in probes:  # diverged at step 0: nothing to histogram
-        for fig_name, what in (("hpreact_hist", "hidden pre-activations at init"),
-                               ("tanh_hist", "tanh outputs at init"), ("saturation_map", "saturation at init")):
-            emit(fig_name, _diverged_figure(spec, metrics, what))
-        return out
-    if spec["kind"] == "mlp":
-        emit("hpreact_hist", fig_hist(probes["init.hpreact"], spec, "hidden pre-activations at init",
-                                      "pre-activation (input to tanh)", saturation=False))
-        emit("tanh_hist", fig_hist(probes["init.h"], spec, "tanh outputs at init", "tanh output", saturation=True))
-        emit("saturation_map", fig_saturation_map(probes["init.h"], spec))
-        return out
-    for prefix, when in (("init", "at init"), ("final", f"after step {spec['steps'] - 1}")):
-        if not any(k.startswith(prefix + ".") for k in probes):  # a diverged run has no final state
-            emit(f"activations_{prefix}", _diverged_figure(spec, metrics, "activation distribution"))
-            emit(f"gradients_{prefix}", _diverged_figure(spec, metrics, "gradient distribution"))
-            emit(f"weight_gradients_{prefix}", _diverged_figure(spec, metrics, "weight-gradient distribution"))
-            continue
-        emit(f"activations_{prefix}", fig_layer_hists(probes, prefix, "act", spec, when))
-        emit(f"gradients_{prefix}", fig_layer_hists(probes, prefix, "actgrad", spec, when))
-        emit(f"weight_gradients_{prefix}", fig_weight_grads(probes, prefix, spec, when))
-    emit("update_ratios", fig_update_ratios(history["ud"], [str(n) for n in history["ud_names"]], spec))
+    with provenance(**run_provenance(spec, metrics)):
+        emit("loss_curve", lambda: rf.fig_loss_curve(loss[:last], spec, metrics, ylim=loss_ylim))
+        if spec["kind"] == "mlp" and "init.h" not in probes:  # diverged at step 0: nothing to histogram
+            for fig_name, what in (("hpreact_hist", "pre-activations at init"),
+                                   ("tanh_hist", "tanh outputs at init"), ("saturation_map", "saturation at init")):
+                emit(fig_name, lambda what=what: rf.fig_diverged(spec, metrics, what))
+            return out
+        if spec["kind"] == "mlp":
+            emit("hpreact_hist", lambda: rf.fig_hist(probes["init.hpreact"], spec, "pre-activations at init",
+                                                     "pre-activation (input to tanh)", saturation=False))
+            emit("tanh_hist", lambda: rf.fig_hist(probes["init.h"], spec, "tanh outputs at init", "tanh output",
+                                                  saturation=True))
+            emit("saturation_map", lambda: rf.fig_saturation_map(probes["init.h"], spec))
+            return out
+        for prefix, when in (("init", "at init"), ("final", f"after step {spec['steps'] - 1}")):
+            if not any(k.startswith(prefix + ".") for k in probes):  # a diverged run has no final state
+                for fig_name, what in (("activations", "activations"), ("gradients", "gradients"),
+                                       ("weight_gradients", "weight gradients")):
+                    emit(f"{fig_name}_{prefix}", lambda what=what: rf.fig_diverged(spec, metrics, what))
+                continue
+            emit(f"activations_{prefix}", lambda prefix=prefix, when=when: rf.fig_layer_hists(
+                probes, prefix, "act", spec, when, share[prefix, "act"]))
+            emit(f"gradients_{prefix}", lambda prefix=prefix, when=when: rf.fig_layer_hists(
+                probes, prefix, "actgrad", spec, when, share[prefix, "actgrad"]))
+            emit(f"weight_gradients_{prefix}", lambda prefix=prefix, when=when: rf.fig_weight_grads(
+                probes, prefix, spec, when, share[prefix, "wgrad"]))
+        names = [str(n) for n in history["ud_names"]]
+        emit("update_ratios", lambda: rf.fig_update_ratios(history["ud"], names, spec, ylim=ud_ylim))
     return out
 
 
-def _diverged_figure(spec: dict, metrics: dict, what: str) -> tuple[plt.Figure, dict]:
-    d = metrics["diverged"]
-    fig, ax = plt.subplots()
-    ax.axis("off")
-    ax.text(0.5, 0.5, f"diverged at step {d['step']}: loss {d['loss']}\nfirst non-finite tensor: "
-            f"{d['first_nonfinite']}\n(no final state to plot)", ha="center", va="center", fontsize=12)
-    _title(ax, spec, what)
-    return fig, {"diverged": d}
-
-
-def render_part_a(run_dirs: list[str | Path], out_dir: str | Path) -> None:
+def render_part_a(run_dirs: list[str | Path], out_dir: str | Path, titles: dict | None = None) -> None:
+    """`titles`: experiment name -> its config title, for legends and labels."""
+    from pipeline.plots import summary
     runs = [load_run(r) for r in run_dirs]
-    # overlay of every loss curve, smoothed; the right panel zooms on the second half,
-    # where the variants separate by a few hundredths
-    fig, (ax, zoom) = plt.subplots(1, 2, figsize=(12, 4.5), gridspec_kw={"width_ratios": [3, 2]})
-    legend = {}
-    styles = ["-", "--", "-.", ":"]
-    for j, (spec, metrics, history, _) in enumerate(runs):
-        loss = history["log10_loss"]
-        window = max(1, min(1000, loss.size // 50 or 1))
-        x, y = dg.smooth(loss, window)
-        val = metrics["val_loss"]
-        kw = {"lw": 1.4, "ls": styles[j % len(styles)], "color": f"C{j}"}
-        ax.plot(x, y, label=f"{spec['name']}: val {val:.4f}", **kw)
-        half = x >= x[-1] / 2
-        zoom.plot(x[half], y[half], **kw)
-        legend[spec["name"]] = {"val_loss": val, "train_loss": metrics["train_loss"],
-                                "final_smoothed_log10_loss": float(y[-1]), "smoothing_window": window}
-    ax.set_xlabel("training step")
-    ax.set_ylabel("log10(minibatch loss), smoothed")
-    ax.set_title("Part A: training loss of every variant")
-    ax.legend(loc="upper right")
-    zoom.set_xlabel("training step")
-    zoom.set_title("second half, zoomed")
-    save(fig, out_dir, "loss_overlay", legend)
-
-    # initial loss against the loss of a uniform prediction
-    fig, ax = plt.subplots()
-    names = [spec["name"] for spec, *_ in runs]
-    init = [m["initial_loss"] for _, m, *_ in runs]
-    expected = runs[0][1]["expected_initial_loss"]
-    bars = ax.bar(names, init, color=["C3" if v > 2 * expected else "C0" for v in init])
-    ax.bar_label(bars, fmt="%.2f", fontsize=8)
-    ax.axhline(expected, color="k", ls="--", lw=1, label=f"-ln(1/{runs[0][1]['vocab_size']}) = {expected:.4f}")
-    ax.set_yscale("log")
-    ax.set_ylabel("loss at step 0 (log scale)")
-    ax.set_title("Part A: initial loss against a uniform prediction")
-    ax.tick_params(axis="x", rotation=20)
-    ax.legend(loc="upper right")
-    save(fig, out_dir, "initial_loss", {"expected_initial_loss": expected,
-                                        "initial_loss": dict(zip(names, init, strict=True))})
+    titles = {spec["name"]: (titles or {}).get(spec["name"]) or spec.get("title") or spec["name"]
+              for spec, *_ in runs}
+    for spec, *_ in runs:
+        spec["title"] = titles[spec["name"]]
+    m0 = runs[0][1]
+    with provenance(experiment=", ".join(titles), config_hash=", ".join(m["config_hash"] for _, m, *_ in runs),
+                    data_sha256=m0.get("data_sha256", "-"), subject="Part A"):
+        save(lambda: summary.fig_loss_overlay(runs), out_dir, "loss_overlay", titles=titles)
+        save(lambda: summary.fig_initial_loss(runs), out_dir, "initial_loss", titles=titles)
 
 
 def render_demo(name: str, data_path: str | Path, out_dir: str | Path) -> None:
     """Part C figures, from the numbers computed by pipeline.demos."""
-    d = read_json(data_path)
-    if name == "linear_stats":
-        fig, axes = plt.subplots(1, 3, figsize=(12, 3.8))
-        for ax, case in zip(axes, d["cases"], strict=True):
-            x, y = np.array(case["x_hist"]["centres"]), np.array(case["x_hist"]["density"])
-            ax.plot(x, y, label=f"input x: std {case['x_std']:.2f}")
-            x, y = np.array(case["y_hist"]["centres"]), np.array(case["y_hist"]["density"])
-            ax.plot(x, y, label=f"output: std {case['y_std']:.2f}")
-            ax.set_title(case["label"], fontsize=9)
-            ax.set_xlabel("value")
-            ax.legend(loc="upper right")
-        axes[0].set_ylabel("density")
-        fig.suptitle(f"{d['title']} (fan_in {d['n']}; backward: grad std {d['cases'][0]['grad_std']:.1f} "
-                     f"-> {d['cases'][1]['grad_std']:.2f} with 1/sqrt(fan_in))")
-        fig.tight_layout()
-        save(fig, out_dir, "linear_stats", {k: v for k, v in d.items() if k != "cases"} |
-             {"cases": [{k: v for k, v in c.items() if not k.endswith("_hist")} for c in d["cases"]]})
-    elif name == "batchnorm_demo":
-        fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(12, 4))
-        sweep = np.array(d["sweep"])
-        ax1.plot(sweep, d["mean"], label="batch mean", lw=2)
-        ax1.plot(sweep, d["std"], label="batch std", lw=2)
-        ax1.set_xlabel(f"value of input {d['moved_index']}")
-        ax1.set_ylabel("batch statistic")
-        ax1.set_title("moving one input moves the batch statistics")
-        ax1.legend()
-        out = np.array(d["normalised"])
-        for j in range(out.shape[1]):
-            lab = f"input {j}" + (" (moved)" if j == d["moved_index"] else f" = {d['values'][j]:+.2f}")
-            ax2.plot(sweep, out[:, j], lw=2.5 if j == d["moved_index"] else 1.2, label=lab)
-        for a in (ax1, ax2):
-            a.axvline(d["values"][d["moved_index"]], color="grey", ls=":", lw=1)
-        ax2.set_xlabel(f"value of input {d['moved_index']} (dotted: its value in the batch)")
-        ax2.set_ylabel("normalised output (x - mean) / std")
-        ax2.set_title("...and so every normalised output")
-        ax2.legend(fontsize=7)
-        fig.suptitle(d["title"])
-        fig.tight_layout()
-        save(fig, out_dir, "batchnorm_demo", {"values": d["values"], "moved_index": d["moved_index"],
-                                               "at_original": d["at_original"]})
-    else:
+    from pipeline.plots import summary
+    if name not in DEMO_FIGURES:
         raise ValueError(f"unknown demo {name!r}; known: {', '.join(DEMO_FIGURES)}")
+    d = read_json(data_path)
+    make = summary.fig_linear_stats if name == "linear_stats" else summary.fig_batchnorm_demo
+    with provenance(experiment=f"demo {name}", data_sha256="- (synthetic data)", subject=d["title"]):
+        save(lambda: make(d), out_dir, name)
 
 
 # ---- beyond the lecture: each study draws its own figures (pipeline/studies/<study>.py) ----------

@@ -13,6 +13,11 @@ The modules: outputs.py reads the outputs, pages.py and machine.py turn them int
 context per page, render.py is the Jinja2 environment (numbers go through
 pipeline/format.py), write.py maps each file to its template, code.py quotes the package's
 source, nav.py builds the navigation, build.py runs notebooks, graphviz and MkDocs.
+claims.py checks every sentence the pages state about a result (a `claim` call block in the
+templates and in the hand-written notes, which are rendered as templates too), over the
+accessors of facts.py (`run` in every template); a claim that does not hold stops the pages
+step (`claims: strict`) or is marked on its page (`claims: warn`), and the claims page lists
+them all. lecture.py links results to the lecture's moments (docs/lecture.yaml).
 
 Every number on the site comes from those files; the only constants are the lecture's
 published numbers (pipeline.analysis.lecture), always labelled as the lecture's.

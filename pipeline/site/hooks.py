@@ -2,7 +2,7 @@
 
 - mount the pipeline's outputs into the site: the generated pages
   (docs/generated/content/pages), the executed notebooks, the pipeline graph and every
-  file under figures/ (PNG, SVG and the legend JSON), read from the run's working
+  file under figures/ (PNG, SVG, PDF, thumbnails and the legend JSON), read from the run's working
   directory ($MAKEMORE_SITE_ROOT, default: beside mkdocs.yml), so nothing is copied;
 - take the navigation from the generated nav.yml (experiments come from the config);
 - point pymdownx.snippets at the generated includes and the hand-written notes;
@@ -25,6 +25,8 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import event_priority
 from mkdocs.structure.files import File
 
+from pipeline.provenance import citation_meta
+
 SITE_ROOT_ENV = "MAKEMORE_SITE_ROOT"
 SHIM_URL = "assets/js/file-worker.js"  # our Web Worker shim for file:// pages (search from a USB stick)
 _state: dict = {}
@@ -46,6 +48,8 @@ def on_config(config):
                           "outputs. Run `snakemake -j4` (or `python -m pipeline site pages`) first.")
     _state.update(repo=repo, root=root, gen=gen, content=content)
     config.nav = yaml.safe_load((content / "nav.yml").read_text(encoding="utf-8"))
+    if not config.site_url:  # the site's address, declared once, in CITATION.cff (`url`)
+        config.site_url = citation_meta(repo)["site_url"]
     snippets = config.mdx_configs.setdefault("pymdownx.snippets", {})
     snippets["base_path"] = [str(content / "include"), str(repo / "docs")]
     snippets["check_paths"] = True
@@ -60,10 +64,11 @@ def _mounts():
     """(source directory, site prefix, suffixes) of everything mounted into the site."""
     root, gen, content = _state["root"], _state["gen"], _state["content"]
     return [
-        (content / "pages", "", (".md",)),
+        (content / "pages", "", (".md", ".bib")),
         (gen / "notebooks", "notebooks/", (".ipynb",)),
         (gen / "dag", "assets/dag/", (".svg",)),
-        (root / "figures", "figures/", (".png", ".svg", ".json")),
+        (root / "figures", "figures/", (".png", ".svg", ".pdf", ".webp", ".json")),
+        (content / "assets", "assets/data/", (".js",)),  # the explore page's numbers (pipeline/site/explore.py)
     ]
 
 

@@ -3,6 +3,7 @@ and hand-written pages appear without editing mkdocs.yml."""
 
 from __future__ import annotations
 
+import html
 import re
 from pathlib import Path
 
@@ -16,19 +17,22 @@ def nav(o: Outputs, notebooks: list[str]) -> list:
     parts = o.parts()
     if "A" in parts:
         items.append({"Part A: MLP variants": [{"Overview": "part-a/index.md"}] +
-                      [{o.resolved[n]["title"]: o.page_of(n)} for n in parts["A"]]})
+                      [{nav_title(o.resolved[n]["title"]): o.page_of(n)} for n in parts["A"]]})
     if "B" in parts:
         items.append({"Part B: deep diagnostics": [{"Overview": "part-b/index.md"}] +
-                      [{o.resolved[n]["title"]: o.page_of(n)} for n in parts["B"]]})
+                      [{nav_title(o.resolved[n]["title"]): o.page_of(n)} for n in parts["B"]]})
     if o.demos:
         items.append({"Part C: bonus demos": "part-c.md"})
-    beyond = [{o.resolved[n]["title"]: o.page_of(n)} for p, names in parts.items() if p not in ("A", "B")
+    if "explore" in o.studies:
+        items.append({"Explore: turn the gain": "explore.md"})
+    beyond = [{nav_title(o.resolved[n]["title"]): o.page_of(n)} for p, names in parts.items() if p not in ("A", "B")
               for n in names]
     if o.studies or beyond:
         items.append({"Beyond the lecture": ([{"Studies": "beyond.md"}] if o.studies else []) + beyond})
     if notebooks:
         items.append({"Notebooks": [{nb_title(nb): f"notebooks/{nb}.ipynb"} for nb in notebooks]})
     items.append({"Figure index": "figure-index.md"})
+    items.append({"Claims": "claims.md"})
     items.append({"Reproduce": "reproduce.md"})
     listed = {"index.md", "reproduce.md"}
     more = [{page_title(p): p.relative_to(REPO / "docs").as_posix()}
@@ -38,6 +42,11 @@ def nav(o: Outputs, notebooks: list[str]) -> list:
     if more:  # hand-written pages others add to docs/ join the nav by themselves
         items.append({"More": more})
     return items
+
+
+def nav_title(title: str) -> str:
+    """A title from the config, for the nav: MkDocs' theme prints nav titles into the HTML unescaped."""
+    return html.escape(str(title), quote=True)
 
 
 def page_title(p: Path) -> str:

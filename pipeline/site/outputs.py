@@ -3,12 +3,13 @@ word list's description, and the commit and citation of the code. Nothing here w
 
 from __future__ import annotations
 
-import subprocess
+import hashlib
 from pathlib import Path
 
 import yaml
 
 from pipeline.io import read_json
+from pipeline.provenance import citation_meta, git_commit  # noqa: F401 (re-exported)
 
 REPO = Path(__file__).resolve().parents[2]
 TEMPLATES = REPO / "docs" / "templates"  # the pages' prose and layout, beside the hand-written docs
@@ -29,33 +30,12 @@ def caption_of(figure: str) -> tuple[str, str]:
     return (c["title"], c["caption"]) if c else (figure.replace("_", " "), "")
 
 
-def git_commit(repo: Path = REPO) -> dict:
-    """The commit of the code the pages describe; `dirty` when the work tree has edits."""
-    def git(*args):
-        return subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=True, timeout=30)
-    head = git("rev-parse", "HEAD")
-    if head.returncode != 0:
-        return {"commit": None, "short": "unknown", "dirty": None, "date": None}
-    commit = head.stdout.strip()
-    status = git("status", "--porcelain", "--untracked-files=no")
-    date = git("show", "-s", "--format=%cs", commit).stdout.strip() or None
-    return {"commit": commit, "short": commit[:10], "dirty": bool(status.stdout.strip()), "date": date}
-
-
-def citation_meta(repo: Path = REPO) -> dict:
-    cff = repo / "CITATION.cff"
-    meta = yaml.safe_load(cff.read_text()) if cff.exists() else {}
-    authors = []
-    for a in meta.get("authors", []):
-        authors.append(a.get("name") or " ".join(x for x in (a.get("given-names"), a.get("family-names")) if x))
-    return {"title": meta.get("title", "makemore-bn"), "authors": authors or ["makemore-bn contributors"],
-            "version": str(meta.get("version", "")), "url": meta.get("repository-code") or meta.get("url")}
-
-
 class Outputs:
     """Everything the pages are made of, read once from the working directory `root`."""
 
     def __init__(self, cfg: dict, root: Path, repo: Path = REPO):
+        from pipeline.site.render import mark_text  # config text: escaped wherever a page prints it
+        cfg = mark_text(cfg)
         self.cfg, self.root, self.repo = cfg, Path(root), Path(repo)
         hidden = set(cfg.get("expanded") or {})  # seed replicates, sweep points: read by their study only
         self.resolved: dict[str, dict] = {n: s for n, s in cfg["resolved"].items() if n not in hidden}
@@ -72,9 +52,9 @@ class Outputs:
                 self.demos[d] = read_json(p)
         self.studies = {}
         for p in sorted((self.root / "results" / "beyond").glob("*.json")):
-            self.studies[p.stem] = read_json(p)
+            self.studies[p.stem] = mark_text(read_json(p))
         p = self.root / "results" / "data.json"  # what the data rule verified: origin, checksum
-        self.data = read_json(p) if p.exists() else None
+        self.data = mark_text(read_json(p)) if p.exists() else None
         self.figures = self._find_figures()
         self.git = git_commit(self.repo)
         self.cite = citation_meta(self.repo)
@@ -102,12 +82,26 @@ class Outputs:
                 out[g] = names
         return out
 
-    def legend(self, group: str, figure: str) -> dict:
+    def _legend_file(self, group: str, figure: str) -> dict:
         key = (group, figure)
         if key not in self.legends:
             p = self.root / "figures" / group / f"{figure}.json"
-            self.legends[key] = read_json(p) if p.exists() else {}
+            from pipeline.site.render import mark_text
+            self.legends[key] = mark_text(read_json(p)) if p.exists() else {}
         return self.legends[key]
+
+    def legend(self, group: str, figure: str) -> dict:
+        """The numbers of a figure's legend (its JSON without the alt text)."""
+        return {k: v for k, v in self._legend_file(group, figure).items() if k != "alt"}
+
+    def figure_hash(self, group: str, figure: str) -> str | None:
+        """The first 12 hex digits of the sha256 of a figure's PNG: a citation names the exact pixels."""
+        p = self.root / "figures" / group / f"{figure}.png"
+        return hashlib.sha256(p.read_bytes()).hexdigest()[:12] if p.is_file() else None
+
+    def alt(self, group: str, figure: str) -> str:
+        """A figure's alt text, written from its numbers when it was drawn (pipeline/plots/alt.py)."""
+        return self._legend_file(group, figure).get("alt") or caption_of(figure)[0]
 
     def title(self, group: str) -> str:
         if group in self.resolved:
@@ -119,6 +113,16 @@ class Outputs:
         if group in self.studies:
             return self.studies[group].get("title") or group.replace("_", " ")
         return group
+
+    def title_of_page(self, page: str) -> str:
+        """The title of a site page, for links to it."""
+        fixed = {"index.md": "Home", "reproduce.md": "Reproduce", "part-a/index.md": "Part A overview",
+                 "part-b/index.md": "Part B overview", "part-c.md": "Part C", "beyond.md": "Beyond the lecture",
+                 "figure-index.md": "Figure index"}
+        if page in fixed:
+            return fixed[page]
+        stem = page.rsplit("/", 1)[-1].removesuffix(".md")
+        return self.resolved[stem]["title"] if stem in self.resolved else stem
 
     def page_of(self, group: str) -> str:
         """The page that shows a figure group."""

@@ -9,13 +9,21 @@ import re
 import shlex
 
 from pipeline.analysis.lecture import LECTURE, LECTURE_INITIAL_LOSS, LECTURE_STEPS
+from pipeline.provenance import figure_url
+from pipeline.site import cite
 from pipeline.site.code import excerpt, mlp_excerpts, spec_diff
+from pipeline.site.lecture import moment
 from pipeline.site.outputs import Outputs, caption_of
 from pipeline.site.render import fig_id, rel
 
 TABLE_KIND = {"activations": "act", "gradients": "grad", "weight_gradients": "wgrad", "update_ratios": "ud"}
+PAIR_FIGURE = "versus_plain"  # both runs on shared axes, drawn into the BatchNorm run's figures (plots/compare.py)
 BN_PAIR_FIGURES = ("activations_init", "gradients_init", "activations_final", "update_ratios")
 TAB_FIGURES = ("activations_init", "gradients_init", "weight_gradients_init", "update_ratios")
+# (key in a figure's context, subdirectory, extension): the files pipeline/plots/files.py writes
+FIGURE_FILES = (("png", "", "png"), ("svg", "", "svg"), ("pdf", "", "pdf"), ("json", "", "json"),
+                ("dark", "dark/", "png"), ("talk", "talk/", "png"),
+                ("thumb", "thumbs/", "webp"))
 
 
 # ---- shared pieces ------------------------------------------------------------------------
@@ -28,14 +36,21 @@ def link(o: Outputs, page: str, name: str) -> dict:
 
 
 def figure(o: Outputs, page: str, group: str, name: str) -> dict:
-    """What the `figure` macros need: files, caption, legend numbers and the kind of its layer table."""
+    """What the `figure` macros need: files (light, dark, talk, print), caption, alt text, legend
+    numbers, the kind of its layer table, licence, and its address and content hash for citing it."""
     title, caption = caption_of(name)
     base = name.rsplit("_", 1)[0] if name.endswith(("_init", "_final")) else name
     anchor = "#" + fig_id(group, name)
+    stem = f"figures/{group}/{name}"
+    files = {k: rel(page, f"figures/{group}/{sub}{name}.{ext}") for k, sub, ext in FIGURE_FILES}
     return {"group": group, "name": name, "title": title, "caption": caption, "group_title": o.title(group),
-            "png": rel(page, f"figures/{group}/{name}.png"), "index": rel(page, "figure-index.md") + anchor,
+            **files, "alt": o.alt(group, name), "file": stem,
+            "index": rel(page, "figure-index.md") + anchor,
             "index_html": rel(page, "figure-index.html") + anchor,  # for raw html, where links are not rewritten
-            "legend": o.legend(group, name), "table": TABLE_KIND.get(base)}
+            "legend": o.legend(group, name), "table": TABLE_KIND.get(base),
+            "license": o.cite["license"], "license_url": o.cite["license_url"],
+            "url": figure_url(o.cite, stem + ".png"), "sha256": o.figure_hash(group, name),
+            "lecture": moment("figures", name)}
 
 
 def figures(o: Outputs, page: str, group: str, names: list[str] | None = None) -> list[dict]:
@@ -86,16 +101,19 @@ def experiment_mlp(o: Outputs, name: str, names: list[str]) -> dict:
             "prev": link(o, page, names[i - 1]) if i else None,
             "next": link(o, page, names[i + 1]) if i + 1 < len(names) else None,
             "base": {**link(o, page, base), "previous": base == kind_prev} if base else None,
+            "base_m": o.metrics[base] if base else {},
             "diff": diff, "excerpts": mlp_excerpts(spec, base_spec, {k for k, _, _ in diff}), "note": o.note(name),
             "lecture": {"initial_loss": LECTURE_INITIAL_LOSS.get(name), "train": lec.get("train"),
                         "val": lec.get("val"), "steps": LECTURE_STEPS},
-            "figures": figures(o, page, name), "samples": o.samples[name], "seed": spec["sampling"]["seed"]}
+            "figures": figures(o, page, name), "samples": o.samples[name], "seed": spec["sampling"]["seed"],
+            "moment": moment("experiments", name)}
 
 
 def part_a_index(o: Outputs, names: list[str]) -> dict:
     page = "part-a/index.md"
     rows = [{**link(o, page, n), "m": o.metrics[n]} for n in names]
-    return {"note": o.note("part_a"), "rows": rows, **home_results(o, page), "figures": figures(o, page, "part_a")}
+    return {"note": o.note("part_a"), "rows": rows, **home_results(o, page), "figures": figures(o, page, "part_a"),
+            "moment": moment("experiments", "part_a")}
 
 
 # ---- Part B ----------------------------------------------------------------------------------
@@ -106,9 +124,10 @@ def experiment_deep(o: Outputs, name: str) -> dict:
     figs = figures(o, page, name)
     code = excerpt("nn.models", "DeepMLP.__init__", [r"gain", r"last_layer_scale", r"fan_in_scaling", r"BatchNorm1d\("])
     return {"name": name, "spec": spec, "m": o.metrics[name], "excerpt": code, "note": o.note(name),
-            "init": [f for f in figs if f["name"].endswith("_init")],
+            "moment": moment("experiments", name),
+            "init": [f for f in figs if f["name"].endswith("_init") or f["name"] == PAIR_FIGURE],
             "final": [f for f in figs if f["name"].endswith("_final")],
-            "during": [f for f in figs if not f["name"].endswith(("_init", "_final"))]}
+            "during": [f for f in figs if not f["name"].endswith(("_init", "_final")) and f["name"] != PAIR_FIGURE]}
 
 
 def part_b_index(o: Outputs, names: list[str]) -> dict:
@@ -136,9 +155,12 @@ def part_b_index(o: Outputs, names: list[str]) -> dict:
             if (t["norm"] == "none" and t["activation"] == s["activation"] and math.isclose(t["gain"], s["gain"])
                     and t["fan_in_scaling"] == s["fan_in_scaling"]):
                 both = [f for f in BN_PAIR_FIGURES if f in o.figures.get(p, []) and f in o.figures.get(n, [])]
-                pairs.append({"plain": link(o, page, p), "batchnorm": link(o, page, n),
+                combined = figure(o, page, n, PAIR_FIGURE) if PAIR_FIGURE in o.figures.get(n, []) else None
+                if combined:  # the combined figure has the pair at init, on shared axes
+                    both = [f for f in both if not f.endswith("_init")]
+                pairs.append({"plain": link(o, page, p), "batchnorm": link(o, page, n), "combined": combined,
                               "figures": [(figure(o, page, p, f), figure(o, page, n, f)) for f in both]})
-    return {"note": o.note("part_b"), "families": families, "pairs": pairs}
+    return {"note": o.note("part_b"), "families": families, "pairs": pairs, "moment": moment("experiments", "part_b")}
 
 
 # ---- Part C and beyond the lecture -----------------------------------------------------------------
@@ -146,6 +168,7 @@ def part_b_index(o: Outputs, names: list[str]) -> dict:
 def part_c(o: Outputs) -> dict:
     page = "part-c.md"
     demos = [{"name": d, "data": data, "note": o.note(d), "figures": figures(o, page, d),
+              "moment": moment("experiments", d),
               "widget": widget(o, data) if d == "batchnorm_demo" else None} for d, data in o.demos.items()]
     return {"note": o.note("part_c"), "demos": demos}
 
@@ -204,6 +227,10 @@ def provenance(o: Outputs, group: str) -> dict:
             "seed": spec.get("seed", "—"), "inputs": f"results/demos/{group}.json"}
 
 
+def bibtex_key(group: str, name: str) -> str:
+    return "makemore-bn:" + re.sub(r"[^A-Za-z0-9]+", "-", f"{group}-{name}")
+
+
 def figure_index(o: Outputs) -> dict:
     page = "figure-index.md"
     order = [(part, (["part_a"] if part == "A" else []) + names) for part, names in o.parts().items()]
@@ -218,15 +245,18 @@ def figure_index(o: Outputs) -> dict:
                 continue
             figs = []
             for f in figures(o, page, g):
-                stem = f"figures/{g}/{f['name']}"
-                figs.append({**f, "id": fig_id(g, f["name"]), "file": stem, "svg": rel(page, stem + ".svg"),
-                             "json": rel(page, stem + ".json"),
-                             "bibtex_key": "makemore-bn:" + re.sub(r"[^A-Za-z0-9]+", "-", f"{g}-{f['name']}"),
-                             "regenerate": f"snakemake -j1 --force {shlex.quote(stem + '.png')}"})
+                figs.append({**f, "id": fig_id(g, f["name"]), "bibtex_key": bibtex_key(g, f["name"]),
+                             "page_url": figure_url(o.cite, o.page_of(g).removesuffix(".md") + ".html"),
+                             "regenerate": f"snakemake -j1 --force {shlex.quote(f['file'] + '.png')}"})
             entries.append({"group": g, "title": o.title(g), "href": rel(page, o.page_of(g)),
                             "provenance": provenance(o, g), "figures": figs})
         sections.append({"part": part, "groups": entries})
-    return {"git": o.git, "cite": o.cite, "year": (o.git.get("date") or "")[:4] or "n.d.", "sections": sections}
+    year = (o.git.get("date") or "")[:4] or "n.d."
+    for s in sections:
+        for g in s["groups"]:
+            for f in g["figures"]:
+                f["bibtex"] = cite.bibtex(f, g["title"], o.cite, o.git, year)
+    return {"git": o.git, "cite": o.cite, "year": year, "sections": sections}
 
 
 # ---- the includes of the hand-written pages ---------------------------------------------------------
@@ -235,3 +265,18 @@ def part_links(o: Outputs) -> dict:
     parts = [(part, [{"title": o.resolved[n]["title"], "href": o.page_of(n)} for n in names])
              for part, names in o.parts().items()]
     return {"parts": parts, "demos": [d.get("title", k) for k, d in o.demos.items()]}
+
+
+# ---- the claims page --------------------------------------------------------------------------------
+
+def claims_page(o: Outputs, book) -> dict:
+    """Every claim of the site, grouped by the page it is on, with its check and its numbers."""
+    page = "claims.md"
+    groups: dict[str, list] = {}
+    for c in book.claims:
+        groups.setdefault(c.page, []).append(c)
+    return {"mode": book.mode, "total": len(book.claims), "failed": len(book.failed()),
+            "short": sorted({m["steps"] for n, m in o.metrics.items() if o.resolved[n]["part"] == "A"
+                             and m["steps"] != LECTURE_STEPS}),
+            "pages": [{"page": p, "href": rel(page, p), "title": o.title_of_page(p), "claims": cs}
+                      for p, cs in groups.items()]}

@@ -13,6 +13,7 @@ from pathlib import Path
 import jinja2
 
 from pipeline.format import fmt
+from pipeline.site.claims import claim_function, plain
 from pipeline.site.outputs import TEMPLATES
 
 
@@ -29,8 +30,52 @@ def fig_id(group: str, figure: str) -> str:
     return "fig-" + slug(group, figure)
 
 
+class Text(str):
+    """Text that comes from the config or the data (titles, summaries, file names), not from the
+    templates. Printed as is (`{{ title }}`), it is escaped for Markdown (finalize below): a title
+    such as `<script>`, `](javascript:...)` or `{: .x}` shows as those characters, never as HTML,
+    a link or attributes. In an HTML attribute or raw HTML, the templates use `attr` / `html`."""
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|$<>&:])")
+# as entities: & < > (HTML), `:` (starts an emoji), brackets and parentheses (a backslash before them
+# opens arithmatex's math: \( \[)
+_ENTITY = {"<": "&lt;", ">": "&gt;", "&": "&amp;", ":": "&#58;", "(": "&#40;", ")": "&#41;", "[": "&#91;",
+           "]": "&#93;"}
+
+
+def md_text(s) -> str:
+    """Inline Markdown that renders exactly the characters of `s`: & < > and `:` as entities, every
+    other character Markdown or its extensions (tables, attr_list, arithmatex) act on backslash-escaped,
+    and a leading `-`, `=` or `1.` that would start a list or a heading neutralised."""
+    out = _MD_SPECIAL.sub(lambda m: _ENTITY.get(m.group(1), "\\" + m.group(1)), str(s))
+    out = re.sub(r"^(\s*)-", r"\1\\-", out)
+    out = re.sub(r"^(\s*)=", r"\1&#61;", out)
+    return re.sub(r"^(\s*)(\d+)\.", r"\1\2\\.", out)
+
+
 def md_escape(s: str) -> str:
-    return s.replace("|", "\\|")
+    """For a table cell: config text fully escaped; template text only its pipes."""
+    return md_text(s) if isinstance(s, Text) else s.replace("|", "\\|")
+
+
+def attr(s) -> str:
+    """For an HTML attribute value (or raw HTML): quotes too."""
+    return html.escape(str(s), quote=True)
+
+
+def finalize(v):
+    """What `{{ ... }}` prints: config and data text escaped for Markdown (see Text)."""
+    return md_text(v) if isinstance(v, Text) else v
+
+
+def mark_text(obj, keys=("title", "summary", "origin", "group_title")):
+    """`obj` with the string values of `keys` (at any depth) marked as Text."""
+    if isinstance(obj, dict):
+        return {k: (Text(v) if k in keys and isinstance(v, str) else mark_text(v, keys)) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [mark_text(v, keys) for v in obj]
+    return obj
 
 
 def gain_label(g: float) -> str:
@@ -45,7 +90,7 @@ def indent(text: str, n: int = 4) -> str:
 
 
 def capfirst(s: str) -> str:
-    return s[:1].upper() + s[1:]
+    return type(s)(s[:1].upper() + s[1:]) if isinstance(s, Text) else s[:1].upper() + s[1:]
 
 
 def strict(f):
@@ -60,15 +105,22 @@ def strict(f):
 
 @functools.cache
 def environment(templates: Path = TEMPLATES) -> jinja2.Environment:
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(templates), undefined=jinja2.StrictUndefined,
+    # docs/templates, then docs/ itself: a page includes its hand-written note as "notes/<name>.md"
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader([templates, templates.parent]),
+                             undefined=jinja2.StrictUndefined,
                              keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True,
-                             autoescape=False)  # markdown, not html: the templates escape where they must
-    filters = {"num": fmt, "gain": gain_label, "md_escape": md_escape, "html": html.escape, "pad": indent,
-               "capfirst": capfirst}
+                             autoescape=False,  # markdown, not html: config text is escaped by finalize
+                             finalize=finalize)
+    filters = {"num": fmt, "gain": gain_label, "md_escape": md_escape, "html": attr, "attr": attr, "pad": indent,
+               "capfirst": capfirst, "md": md_text, "claim_text": plain}
     env.filters.update({k: strict(f) for k, f in filters.items()})
+    env.globals["claim"] = claim_function()  # a checked sentence (pipeline/site/claims.py)
     return env
 
 
-def render(template: str, context: dict, templates: Path = TEMPLATES) -> str:
-    """One page or include; its text ends with exactly one newline."""
-    return environment(templates).get_template(template).render(context).rstrip("\n") + "\n"
+def render(template: str, context: dict, templates: Path = TEMPLATES, page: str | None = None,
+           claims=None) -> str:
+    """One page or include; its text ends with exactly one newline. Its claims are checked into the
+    ClaimBook `claims` under the name `page` (the page the reader sees them on)."""
+    ctx = {**context, "_page": page, "_claims": claims}
+    return environment(templates).get_template(template).render(ctx).rstrip("\n") + "\n"

@@ -60,38 +60,40 @@ def compare(spec: dict, runs, out_json, fig_dir) -> dict:
     out = {"title": spec["title"], "rows": rows}
     write_json(out_json, finite_json(out))
     from pipeline.plots import save
-    fig, legend = fig_compare(rows, spec["title"])
-    save(fig, fig_dir, "summary", legend)
+    save(lambda: fig_compare(rows, spec["title"]), fig_dir, "summary")
     return out
 
 
 def fig_compare(rows: list[dict], title: str):
     """Final losses and the per-layer activation std at init, one entry per experiment."""
-    from pipeline.plots import plt
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(12, 4.5))
-    names = [r["experiment"] for r in rows]
+    from matplotlib.ticker import MaxNLocator
+
+    from pipeline.plots import plt, style
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=style.wide(4.5), layout="constrained")
     x = np.arange(len(rows))
     for k, split in enumerate(("train", "val")):
         v = [np.nan if r[f"{split}_loss"] is None else r[f"{split}_loss"] for r in rows]
         bars = ax1.bar(x + (k - 0.5) * 0.38, v, 0.38, label=split)
-        ax1.bar_label(bars, fmt="%.3f", fontsize=7)
+        ax1.bar_label(bars, fmt="%.3f", rotation=90, padding=2)
     finite = [r[f"{sp}_loss"] for r in rows for sp in ("train", "val") if r[f"{sp}_loss"] is not None]
     if finite:
         ax1.set_ylim(min(finite) * 0.9, max(finite) * 1.05)
-    ax1.set_xticks(x, names, rotation=25, ha="right")
+    ax1.set_xticks(x, [r.get("title") or r["experiment"] for r in rows], rotation=25, ha="right")
     ax1.set_ylabel("loss after training")
     ax1.set_title("final loss")
     ax1.legend()
+    style_ls = ["-", "--", "-.", ":"]
     for r in rows:
         stds = [layer["std"] for layer in r["layers_init"]]
-        ax2.plot(range(1, len(stds) + 1), stds, "-o", ms=4, label=r["experiment"])
+        ax2.plot(range(1, len(stds) + 1), stds, "-o", ms=4, label=r.get("title") or r["experiment"],
+                 ls=style_ls[len(ax2.lines) % len(style_ls)])
     ax2.set_yscale("log")
     ax2.set_xlabel("hidden layer")
-    ax2.set_ylabel("std of the layer output at init (log)")
+    ax2.set_ylabel("std of the output at init")
     ax2.set_title("activation scale through depth, at init")
-    ax2.legend(fontsize=7)
+    ax2.xaxis.set_major_locator(MaxNLocator(integer=True))
+    style.legend(ax2, ncol=2)
     fig.suptitle(title)
-    fig.tight_layout()
     legend = {r["experiment"]: {k: r[k] for k in ("activation", "norm", "gain", "train_loss", "val_loss",
                                                   "initial_loss")} for r in rows}
     return fig, legend

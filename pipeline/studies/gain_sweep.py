@@ -163,8 +163,7 @@ def gain_sweep(spec: dict, runs, out_json, fig_dir) -> dict:
     write_json(out_json, finite_json(out))
     from pipeline.plots import save
     for what in ("val_loss", "saturation"):
-        fig, legend = fig_gain_sweep(out, what)
-        save(fig, fig_dir, f"{what}_vs_gain", legend)
+        save(lambda what=what: fig_gain_sweep(out, what), fig_dir, f"{what}_vs_gain")
     return out
 
 
@@ -185,8 +184,8 @@ def sweep_text(out: dict) -> list[str]:
 
 def fig_gain_sweep(out: dict, what: str):
     """val loss (what='val_loss') or saturation ('saturation') against the gain, one line per sweep."""
-    from pipeline.plots import plt
-    fig, ax = plt.subplots()
+    from pipeline.plots import plt, style
+    fig, ax = plt.subplots(layout="constrained")
     legend = {}
     for j, (name, s) in enumerate(out["sweeps"].items()):
         color = f"C{j}"
@@ -220,14 +219,15 @@ def fig_gain_sweep(out: dict, what: str):
                 legend.setdefault(name, {"gains": gains.tolist()})[f"saturation_{when}_pct"] = [
                     None if not np.isfinite(v) else float(v) for v in vals]
     ax.set_xscale("log", base=2)
-    ax.set_xlabel("gain (log scale)")
     if what == "val_loss":
-        ax.set_ylabel("val loss (dots: seeds, line: mean; x: a diverged run)")
-        ax.set_title("Gain sensitivity: val loss after a fixed step budget")
+        ax.set_xlabel("gain (log scale); dots: seeds, line: their mean, x: a diverged run")
+        ax.set_ylabel("val loss")
+        ax.set_title("Gain sensitivity: val loss after a fixed step budget", loc="left")
     else:
-        ax.set_ylabel(f"% of tanh outputs with |t| > {dg.TANH_SATURATED} (mean over layers and seeds)")
-        ax.set_title("Gain sensitivity: saturation of the tanh layers")
-    ax.legend(loc="best")
+        ax.set_xlabel("gain (log scale); mean over layers and seeds")
+        ax.set_ylabel(f"% with |tanh| > {dg.TANH_SATURATED}")
+        ax.set_title("Gain sensitivity: saturation of the tanh layers", loc="left")
+    style.legend(ax)
     return fig, legend
 
 

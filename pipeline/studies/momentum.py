@@ -129,18 +129,17 @@ def momentum_study(spec: dict, runs, data_path, out_json, fig_dir) -> dict:
                               "and of |running std / calibrated std - 1| (std)"}
     write_json(out_json, finite_json(out))
     from pipeline.plots import save
-    fig, legend = fig_momentum(out)
-    save(fig, fig_dir, "running_swing", legend)
+    save(lambda: fig_momentum(out), fig_dir, "running_swing")
     return out
 
 
 def fig_momentum(out: dict):
-    from pipeline.plots import plt
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(12, 4.5))
+    from pipeline.plots import plt, style
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=style.wide(4.5), layout="constrained")
     legend = {}
     for j, r in enumerate(out["rows"]):
         tr = out["traces"][r["experiment"]]
-        lab = f"momentum {r['momentum']:g} ({r['experiment']})"
+        lab = f"momentum {r['momentum']:g}"
         ax1.plot(tr["step"], tr["mean_dev"], color=f"C{j}", label=f"{lab}: mean")
         ax1.plot(tr["step"], tr["std_dev"], color=f"C{j}", ls="--", label=f"{lab}: std")
         ax2.plot(tr["step"], tr["val_loss"], color=f"C{j}", label=f"{lab}, running statistics")
@@ -148,16 +147,14 @@ def fig_momentum(out: dict):
         legend[r["experiment"]] = {k: r[k] for k in ("momentum", "val_loss_running_final", "val_loss_calibrated",
                                                      "frozen_val_loss", "final_running_vs_calibrated")}
     ax1.set_yscale("log")
-    ax1.set_xlabel("minibatch (weights frozen after training)")
-    ax1.set_ylabel("running vs calibrated (in calibrated std)")
+    ax1.set_xlabel("minibatch (weights frozen)")
+    ax1.set_ylabel("|running - calibrated| / std")
     ax1.set_title("how far the running estimates swing")
-    ax1.legend(fontsize=7)
-    ax2.set_xlabel("minibatch (weights frozen after training)")
+    ax2.set_xlabel("minibatch (weights frozen)")
     ax2.set_ylabel("val loss")
     ax2.set_title("val loss evaluated with the running estimates")
-    ax2.legend(fontsize=7)
+    style.legend(fig, ncol=2)
     fig.suptitle(out["title"])
-    fig.tight_layout()
     return fig, legend
 
 

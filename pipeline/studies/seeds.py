@@ -108,8 +108,7 @@ def seed_study(spec: dict, runs, out_json, out_md, fig_dir) -> dict:
     write_json(out_json, finite_json(out))
     write_text(out_md, seed_markdown(out))
     from pipeline.plots import save
-    fig, legend = fig_seed_spread(rows, spec["title"])
-    save(fig, fig_dir, "loss_spread", legend)
+    save(lambda: fig_seed_spread(rows, spec["title"]), fig_dir, "loss_spread")
     return out
 
 
@@ -155,8 +154,8 @@ def seed_markdown(out: dict) -> str:
 
 def fig_seed_spread(rows: list[dict], title: str):
     """Every seed's train and val loss per variant, with the mean and its t interval."""
-    from pipeline.plots import plt
-    fig, axes = plt.subplots(1, 2, figsize=(12, 4.5), sharey=False)
+    from pipeline.plots import plt, style
+    fig, axes = plt.subplots(1, 2, figsize=style.wide(4.5), sharey=True, layout="constrained")  # train vs val
     legend = {}
     for ax, split in zip(axes, ("train", "val"), strict=True):
         for i, r in enumerate(rows):
@@ -169,19 +168,18 @@ def fig_seed_spread(rows: list[dict], title: str):
                        label="the lecture's seed" if i == 0 else None)
             if s["ci_low"] is not None:
                 ax.errorbar(i + 0.3, s["mean"], yerr=[[s["mean"] - s["ci_low"]], [s["ci_high"] - s["mean"]]],
-                            fmt="o", color="k", capsize=4, ms=4,
+                            fmt="o", color=style.fg(), capsize=4, ms=4,
                             label=f"mean, {100 * s['ci_level']:g}% t interval" if i == 0 else None)
             lec = (r.get("lecture") or {}).get(split)
             if lec is not None:  # the lecture's printed number: one draw from the same spread
-                ax.scatter([i - 0.3], [lec], marker="*", s=80, color="k",
+                ax.scatter([i - 0.3], [lec], marker="*", s=80, color=style.fg(),
                            label="the lecture's printed value" if i == 0 else None)
             legend.setdefault(r["variant"], {})[split] = {k: s[k] for k in ("n", "mean", "std", "ci_low", "ci_high")}
         ax.set_xticks(range(len(rows)), [r["variant"] for r in rows], rotation=25, ha="right")
         ax.set_ylabel(f"{split} loss")
         ax.set_title(f"{split} loss over seeds")
-        ax.legend(loc="upper right")
     fig.suptitle(title)
-    fig.tight_layout()
+    style.legend(fig, ncol=2)
     return fig, legend
 
 

@@ -96,15 +96,16 @@ def zero_init_study(spec: dict, runs, data_path, out_json, fig_dir) -> dict:
     out = {"title": spec["title"], "unigram_val_loss": uni, "rows": rows, "text": text}
     write_json(out_json, finite_json(out))
     from pipeline.plots import save
-    fig, legend = fig_zero_init(rows, spec["title"])
-    save(fig, fig_dir, "gradients", legend)
+    save(lambda: fig_zero_init(rows, spec["title"]), fig_dir, "gradients")
     return out
 
 
 def fig_zero_init(rows: list[dict], title: str):
     """Max |gradient| of every parameter tensor at the first step; exact zeros drawn at the floor."""
-    from pipeline.plots import plt
-    fig, axes = plt.subplots(1, len(rows), figsize=(6 * len(rows), 4.5), squeeze=False)
+    from pipeline.plots import plt, style
+    w, h = plt.rcParams["figure.figsize"]
+    fig, axes = plt.subplots(1, len(rows), figsize=(w * 0.8 * len(rows), h * 1.4), squeeze=False,
+                             layout="constrained")
     floor = 1e-12
     legend = {}
     for ax, r in zip(axes[0], rows, strict=True):
@@ -114,15 +115,15 @@ def fig_zero_init(rows: list[dict], title: str):
         ax.bar(range(len(names)), vals, color=colors)
         ax.set_yscale("log")
         ax.set_ylim(floor / 2, max(vals) * 10)
-        ax.axhline(floor, color="k", lw=0.8)
-        ax.set_xticks(range(len(names)), names, rotation=60, ha="right", fontsize=7)
+        ax.axhline(floor, color=style.fg(), lw=0.8)
+        ax.set_xticks(range(len(names)), names, rotation=60, ha="right")
         ax.set_ylabel("max |gradient| at step 0")
-        ax.set_title(f"{r['experiment']}\ngreen: changed by training; bar on the floor: gradient exactly 0",
-                     fontsize=9)
+        what = "the Part A MLP" if r["kind"] == "mlp" else "the deep network"
+        ax.set_title(f"{what}, all zero\ngreen: changed by training; on the floor: gradient exactly 0",
+                     loc="left")
         legend[r["experiment"]] = {"trainable": r["trainable"],
                                    "grad_exactly_zero": [p["name"] for p in r["params"] if p["grad_exactly_zero"]]}
     fig.suptitle(title)
-    fig.tight_layout()
     return fig, legend
 
 

@@ -21,18 +21,10 @@ import json
 from pathlib import Path
 
 from pipeline.errors import ConfigError
+from pipeline.io import sha256_of
 
 NAMES = Path("data/names.txt")
 INFO = Path("results/data.json")
-
-
-def _sha256_of(path: Path) -> str:
-    import hashlib
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def data_identity(cfg: dict, workdir: str | Path = ".") -> str:
@@ -47,7 +39,7 @@ def data_identity(cfg: dict, workdir: str | Path = ".") -> str:
         if not src.is_file():
             raise ConfigError(f"names_path {path!r}: no such file. Give the path of a word list (one name per "
                               "line), or set names_path to null to download it from names_url.")
-        digest = _sha256_of(src)
+        digest = sha256_of(src)
         if sha and digest != sha:
             raise ConfigError(f"names_path {path!r} has sha256 {digest}, but names_sha256 is {sha}. Use the "
                               "lecture's names.txt, or, for a word list of your own, set names_sha256 to its "

@@ -1,0 +1,69 @@
+"""Who made a file and from what: the commit of the code, the project's citation metadata
+(CITATION.cff: title, authors, licence of the figures, the site's URL) and the licence
+statement that every figure carries, in its file and on the site."""
+
+from __future__ import annotations
+
+import functools
+import subprocess
+from pathlib import Path
+
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+CONTENT_LICENSE = "CC BY 4.0"  # text and figures (LICENSE-CONTENT); the code is MIT (LICENSE)
+CONTENT_LICENSE_URL = "https://creativecommons.org/licenses/by/4.0/"
+LECTURE_CREDIT = ("after Andrej Karpathy's lecture \"Building makemore Part 3: Activations & Gradients, "
+                  "BatchNorm\" (2022), https://www.youtube.com/watch?v=P6sfmUTpUmc")
+
+
+@functools.cache
+def git_commit(repo: Path = REPO) -> dict:
+    """The commit of the code; `dirty` when the work tree has edits."""
+    def git(*args):
+        return subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=True, timeout=30)
+    try:
+        head = git("rev-parse", "HEAD")
+    except (OSError, subprocess.SubprocessError):
+        head = None
+    if head is None or head.returncode != 0:
+        return {"commit": None, "short": "unknown", "dirty": None, "date": None}
+    commit = head.stdout.strip()
+    status = git("status", "--porcelain", "--untracked-files=no")
+    date = git("show", "-s", "--format=%cs", commit).stdout.strip() or None
+    return {"commit": commit, "short": commit[:10], "dirty": bool(status.stdout.strip()), "date": date}
+
+
+def commit_label(repo: Path = REPO) -> str:
+    g = git_commit(repo)
+    return (g["commit"] or "unknown") + (" (with uncommitted changes)" if g["dirty"] else "")
+
+
+def site_url(meta: dict) -> str | None:
+    """The published site's address from CITATION.cff's `url`, with one trailing slash; None if unset."""
+    url = meta.get("url")
+    if not url:
+        return None
+    url = str(url).strip()
+    if not url.startswith(("https://", "http://")):
+        raise ValueError(f"CITATION.cff: url {url!r} is not an http(s) address; give the address where the site "
+                         "is published (https://...), or remove the key")
+    return url.rstrip("/") + "/"
+
+
+def citation_meta(repo: Path = REPO) -> dict:
+    """The project's citation: title, authors, version, site URL, licence of text and figures."""
+    cff = repo / "CITATION.cff"
+    meta = yaml.safe_load(cff.read_text(encoding="utf-8")) if cff.exists() else {}
+    authors = []
+    for a in meta.get("authors", []):
+        authors.append(a.get("name") or " ".join(x for x in (a.get("given-names"), a.get("family-names")) if x))
+    return {"title": meta.get("title", "makemore-bn"), "authors": authors or ["makemore-bn contributors"],
+            "version": str(meta.get("version", "")), "site_url": site_url(meta),
+            "url": site_url(meta) or meta.get("repository-code"),
+            "license": CONTENT_LICENSE, "license_url": CONTENT_LICENSE_URL, "lecture": LECTURE_CREDIT}
+
+
+def figure_url(meta: dict, rel: str) -> str:
+    """A figure's address: absolute under the site's URL when one is set, else its path in the site."""
+    return (meta["site_url"] or "") + rel
