@@ -30,7 +30,7 @@ sys.path.insert(0, str(ROOT))
 from pipeline.config import load  # noqa: E402
 from pipeline.data import load_dataset  # noqa: E402
 from pipeline.training.groups import group_specs, stacks, trainings  # noqa: E402
-from pipeline.training.jobs import fit_all  # noqa: E402
+from pipeline.training.jobs import fit_all, with_defaults  # noqa: E402
 from pipeline.training.loop import train  # noqa: E402
 
 
@@ -58,14 +58,14 @@ def main() -> None:
     data = load_dataset(a.names)
     trains = trainings(resolved)
     if a.layout == "trainings":
-        jobs = {job: [trains[t]["spec"] for t in tids]
+        jobs = {job: [with_defaults(trains[t]["spec"]) for t in tids]
                 for job, tids in stacks(trains, cfg["runtime"].get("max_group")).items()}
     else:
         specs = list(resolved.values())
         jobs = {specs[idx[0]]["name"] + f"+{len(idx) - 1}": [specs[i] for i in idx]
                 for idx in group_specs(specs, cfg["runtime"].get("max_group"))}
     simple_rate: dict[tuple, float] = {}
-    trains_of = {t["spec"]["name"]: t["experiments"][0] for t in trains.values()}  # an experiment of each
+    trains_of = {tid: t["experiments"][0] for tid, t in trains.items()}  # an experiment of each (named by id)
     trains_of |= {n: n for n in resolved}
     engine_jobs, simple_jobs = [], []
     print(f"{'job':40s} {'models':>6} {'steps':>7} {'simple s/model':>14} {'engine s/job':>12} {'ratio':>6}")

@@ -69,7 +69,7 @@ def _rule_steps(wf, tmp, deep, mlp, demo, part_a):
     tspec = wf.jobs.trainings[wf.jobs.of["kaiming"]]["spec"] | {"steps": 3, "lr_decay_step": 1}
     yield "train-stack", ["train-stack", "--specs", json.dumps([tspec]), "--data", "data/names.txt",
                           "--out", f"{tmp}/ts/trained.pt"]
-    yield "evaluate", ["evaluate", "--spec", json.dumps(mlp), "--trained", f"{tmp}/ts/trained.pt", "--data",
+    yield "evaluate", ["evaluate", "--specs", json.dumps([mlp]), "--trained", f"{tmp}/ts/trained.pt", "--data",
                        "data/names.txt", "--out", f"{tmp}/ev"]
     yield "plot", ["plot", "--run", "results/runs/kaiming", "--out", f"{tmp}/fig"]
     yield "plot", ["plot", "--run", "results/runs/tanh_gain_5_3", "--out", f"{tmp}/fig2"]

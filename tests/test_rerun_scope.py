@@ -1,6 +1,8 @@
 """What a change reruns: plotting code -> plots only; one experiment's YAML -> that experiment only
 (with the batched engine: only the stack that trains it); settings that move no number
-(checkpoint_every, sampling, max_group, an experiment added beside the others) -> no training.
+(checkpoint_every, sampling, max_group where it splits no stack, an experiment added beside the
+others, a renamed experiment) -> no training. Every job's params are plain values Snakemake
+compares (pipeline/workflow/jobs.py), so these are its documented rerun triggers at work.
 
 The workflow runs from a copy of the package (PYTHONPATH), so the test can edit code."""
 
@@ -65,9 +67,10 @@ def test_edits_rerun_only_what_they_touch(tmp_path, names_path):
 
     # one experiment's YAML: that experiment (and what depends on it) reruns, nothing else
     (copy / "extra.yaml").write_text(simple + "experiments:\n  kaiming:\n    lr: 0.05\n")
-    jobs = _planned(_snakemake(copy, work, names_path, "-n"))
+    out = _snakemake(copy, work, names_path, "-n")
+    jobs = _planned(out)
     assert len([j for j in jobs if j[0] == "train"]) == 1, jobs  # kaiming's training, under its new id
-    assert [j for j in jobs if j[0] == "evaluate"] == [("evaluate", "exp=kaiming")], jobs
+    assert [r for r in _planned_rules(out) if r.startswith("evaluate")] == ["evaluate_kaiming"], out[-3000:]
 
     # presentation text only: nothing retrains
     (copy / "extra.yaml").write_text(simple + "experiments:\n  tanh_gain_1:\n    summary: reworded\n")
@@ -124,9 +127,10 @@ def _planned_rules(out: str) -> list[str]:
 
 
 def test_settings_that_move_no_number_retrain_nothing(tmp_path, names_path):
-    """checkpoint_every, sampling.count, max_group and a new experiment beside the others retrain
-    no existing experiment (issue: they reran every training job); a new experiment trains itself
-    alone, and one that differs from an existing one only in its evaluation trains nothing."""
+    """checkpoint_every, sampling.count, a max_group that splits no stack, a new experiment beside
+    the others and a renamed one retrain no existing experiment (issue: they reran every training
+    job); a new experiment trains itself alone, and one that differs from an existing one only in
+    its evaluation trains nothing."""
     copy = tmp_path / "repo"
     copy.mkdir()
     shutil.copytree(ROOT / "pipeline", copy / "pipeline", ignore=shutil.ignore_patterns("__pycache__"))
@@ -145,14 +149,28 @@ def test_settings_that_move_no_number_retrain_nothing(tmp_path, names_path):
 
     assert plan(same) == []
     assert plan("runtime:\n  checkpoint_every: 7\n") == []  # how often a resumable state is saved
-    assert plan("runtime:\n  max_group: 1\n") == []  # how trainings are stacked into jobs
+    assert plan("runtime:\n  max_group: 2\n") == []  # the quick run's stacks have 1 or 2 trainings
     jobs = plan("sampling:\n  count: 3\n")  # the names sampled from each trained net: evaluation only
-    assert jobs and set(jobs) == {"evaluate"}, jobs
-    new = {"kaiming_lr": {"kind": "mlp", "part": "E", "title": "Kaiming at lr 0.05", "lr": 0.05,
-                          "init": {"W1": "kaiming", "b1": 0.01, "W2": 0.01, "b2": 0.0}},
-           "bn_running_again": {"kind": "mlp", "part": "E", "title": "BatchNorm again",
-                                "init": {"W1": "kaiming", "b1": None, "W2": 0.01, "b2": 0.0},
-                                "batchnorm": {"eval_stats": "running", "momentum": 0.001}}}
+    assert jobs and all(j.startswith("evaluate_") for j in jobs), jobs
+    # a max_group that cuts a stack regroups its trainings: those jobs (only) run again (the seeds'
+    # halves, train_*_seed1_part2, are not among the targets)
+    split = plan("runtime:\n  max_group: 1\n")
+    trains = sorted(j for j in split if j.startswith("train_"))
+    assert trains == ["train_fixed_tanh_part1", "train_kaiming_part1"], split
+
+    def lr_experiment(name):
+        return {name: {"kind": "mlp", "part": "E", "title": "Kaiming at lr 0.05", "lr": 0.05,
+                       "init": {"W1": "kaiming", "b1": 0.01, "W2": 0.01, "b2": 0.0}}}
+
     import yaml
-    jobs = plan(yaml.safe_dump({"experiments": new}), PART_A_RUNS + list(new))
-    assert sorted(jobs) == ["evaluate", "evaluate", "train_kaiming_lr"], jobs
+    again = {"bn_running_again": {"kind": "mlp", "part": "E", "title": "BatchNorm again",
+                                  "init": {"W1": "kaiming", "b1": None, "W2": 0.01, "b2": 0.0},
+                                  "batchnorm": {"eval_stats": "running", "momentum": 0.001}}}
+    new = yaml.safe_dump({"experiments": lr_experiment("kaiming_lr") | again})
+    jobs = plan(new, PART_A_RUNS + ["kaiming_lr", "bn_running_again"])
+    # its own training and evaluation; the BatchNorm training serves one more experiment: evaluated only
+    assert sorted(jobs) == ["evaluate_batchnorm", "evaluate_kaiming_lr", "train_kaiming_lr"], jobs
+    _snakemake_runs(copy, work, names_path, PART_A_RUNS + ["kaiming_lr"])
+    renamed = yaml.safe_dump({"experiments": lr_experiment("kaiming_lr_renamed") | again})
+    jobs = plan(renamed, PART_A_RUNS + ["kaiming_lr_renamed"])
+    assert jobs == ["evaluate_kaiming_lr_renamed"], jobs  # a new run directory, the same training

@@ -144,9 +144,13 @@ def recorded(workdir: Path, exp: str, path: str | None = None) -> bool:
 
 
 def served(training: Path) -> list[str]:
-    """The experiments of EXPS a finished training (results/train/<id>/) serves (its label names them)."""
-    label = torch.load(training / "trained.pt", weights_only=True)["spec"]["name"]
-    return [e for e in EXPS if e in label.split("+")]
+    """The experiments of EXPS a training (results/train/<id>/) serves, by the test's config (a
+    training's file holds no experiment name: renaming one retrains nothing)."""
+    from pipeline.config import load
+    from pipeline.training.groups import trainings
+    workdir = training.parents[1].parent
+    resolved = load(ROOT / "config.yaml", ROOT / "config.quick.yaml", workdir / "tiny.yaml")["resolved"]
+    return [e for e in trainings(resolved)[training.name]["experiments"] if e in EXPS]
 
 
 def _npz(path: Path) -> dict:

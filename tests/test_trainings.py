@@ -16,7 +16,7 @@ import torch
 from pipeline.training.engine import train_group
 from pipeline.training.groups import stacks, training_id, trainings
 from pipeline.training.jobs import train_many, train_stack
-from pipeline.training.store import evaluate
+from pipeline.training.store import evaluate, evaluate_many
 from tests.test_resume import assert_same_run
 
 BN = ["batchnorm", "batchnorm_running", "bn_momentum_0.1"]
@@ -49,11 +49,13 @@ def test_identity_comes_from_the_spec(config):
         return next(tid for tid, v in trainings(r).items() if "kaiming" in v["experiments"])
 
     base = tid_of()
-    for moves_nothing in ({"title": "x"}, {"summary": "y"}, {"sampling__count": 3}, {"part": "E"}):
+    for moves_nothing in ({"title": "x"}, {"summary": "y"}, {"sampling__count": 3}, {"part": "E"},
+                          {"on_divergence": "stop"}):
         assert tid_of(**moves_nothing) == base, moves_nothing
     for moves_numbers in ({"lr": 0.05}, {"seed": 3}, {"steps": 10}, {"init__W2": 0.02}, {"batch_size": 16}):
         assert tid_of(**moves_numbers) != base, moves_numbers
     assert training_id(dict(t[base]["spec"], name="another label")) == base
+    assert all("name" not in v["spec"] for v in t.values())  # renaming an experiment renames no training
 
 
 def test_stacks_are_a_trainings_seeds(config):
@@ -88,6 +90,25 @@ def test_shared_training_equals_each_alone(config, dataset, tmp_path):
     for n, s in specs.items():
         train(s, dataset, tmp_path / "simple_alone" / n)
         assert_same_run(tmp_path / "simple_alone" / n, tmp_path / "simple" / n)
+
+
+def test_divergence_fails_the_evaluation_not_the_training(config, dataset, tmp_path):
+    """on_divergence is how a run reports a divergence, not how it trains (both stop at the step):
+    one training serves both; the training job succeeds, the `stop` experiment fails its evaluation
+    by name, after the `record` one is written."""
+    from pipeline.errors import DivergenceError
+    blowup = dict(_short(config["resolved"]["linear_gain_3"], 200), lr=50.0)
+    specs = {"stops": dict(blowup, name="stops", on_divergence="stop"),
+             "records": dict(blowup, name="records", on_divergence="record")}
+    (tid, t), = trainings(specs).items()
+    trained = tmp_path / tid / "trained.pt"
+    train_stack([t["spec"]], dataset, [trained])
+    with pytest.raises(DivergenceError, match=r"experiment 'stops' diverged at step \d+: .* first non-finite"):
+        evaluate_many(list(specs.values()), [trained, trained], dataset, [tmp_path / "stops", tmp_path / "records"])
+    assert not (tmp_path / "stops" / "metrics.json").exists()
+    alone = train_many([specs["records"]], dataset, [tmp_path / "alone"])[0]
+    assert alone["diverged"] and alone["diverged"]["step"] > 0
+    assert_same_run(tmp_path / "alone", tmp_path / "records")
 
 
 def _params(result: dict) -> dict:

@@ -17,7 +17,7 @@ from pipeline.data import Dataset, load_dataset
 from pipeline.errors import DivergenceError
 from pipeline.training import store
 from pipeline.training.engine import train_group
-from pipeline.training.groups import group_specs
+from pipeline.training.groups import group_specs, training_id
 from pipeline.training.loop import fit
 from pipeline.training.rundir import finish_run
 
@@ -29,6 +29,11 @@ def _data_for(specs: list[dict], data: Dataset | str | Path) -> Dataset:
     if any((s["block_size"], s["split_seed"]) != (s0["block_size"], s0["split_seed"]) for s in specs):
         raise ValueError("every spec of a job must share block_size and split_seed (one data set)")
     return load_dataset(data, s0["block_size"], s0["split_seed"])
+
+
+def with_defaults(tspec: dict) -> dict:
+    """A training spec as the loops read it: named by its id, recording a divergence, sampling nothing."""
+    return {"name": training_id(tspec), "sampling": None, **tspec, "on_divergence": "record"}
 
 
 def fit_all(specs: list[dict], data: Dataset, state_dirs: list[Path], *, log=None, checkpoint_every: int = 0,
@@ -76,10 +81,13 @@ def fit_all(specs: list[dict], data: Dataset, state_dirs: list[Path], *, log=Non
 def train_stack(specs: list[dict], data: Dataset | str | Path, out_files: list[str | Path], *, threads: int = 1,
                 log=None, checkpoint_every: int = 0, simple: bool = False) -> None:
     """The Snakefile's training job: train each training spec (groups.trainings) of one stack and
-    save it to its out file (store.save_trained), for `evaluate` to write the run directories."""
+    save it to its out file (store.save_trained), for `evaluate` to write the run directories. A
+    training spec has no name (its id labels it in the log) and no on_divergence: a model that
+    diverges stops there and is saved so; its experiments' evaluation judges it (store.evaluate)."""
     torch.set_num_threads(threads)
     if len(specs) != len(out_files):
         raise ValueError(f"train-stack: {len(specs)} specs but {len(out_files)} out files")
+    specs = [with_defaults(s) for s in specs]
     data = _data_for(specs, data)
 
     def done(i, r, _t_start):

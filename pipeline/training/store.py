@@ -18,6 +18,7 @@ import numpy as np
 import torch
 
 from pipeline.data import Dataset, load_dataset
+from pipeline.errors import DivergenceError
 from pipeline.io import atomic_path
 from pipeline.nn.models import MLP, build_model, set_buffers
 from pipeline.training.rundir import finish_run
@@ -75,12 +76,17 @@ def _buffers_for(spec: dict, buffers: dict[str, torch.Tensor]) -> dict[str, torc
     return mine
 
 
-def evaluate(spec: dict, trained: str | Path, data: Dataset | str | Path, out_dir: str | Path) -> dict:
-    """Write the run directory of experiment `spec` from its training's file. Returns the metrics."""
+def evaluate(spec: dict, trained: str | Path | dict, data: Dataset | str | Path, out_dir: str | Path) -> dict:
+    """Write the run directory of experiment `spec` from its training's file (or its loaded content).
+    Returns the metrics; DivergenceError if the training diverged and the experiment says stop."""
     t_start = time.perf_counter()
     if not isinstance(data, Dataset):
         data = load_dataset(data, spec["block_size"], spec["split_seed"])
-    blob = load_trained(trained)
+    blob = trained if isinstance(trained, dict) else load_trained(trained)
+    d = blob["diverged"]
+    if d and spec["on_divergence"] == "stop":
+        raise DivergenceError(f"experiment {spec['name']!r} diverged at step {d['step']}: the loss is {d['loss']}; "
+                              f"the first non-finite tensor is {d['first_nonfinite']}. Lower lr or the init scales.")
     model = build_model(spec, len(data.vocab), data.block_size, torch.Generator().manual_seed(0))
     with torch.no_grad():
         for n, p in model.named_parameters():
@@ -90,6 +96,31 @@ def evaluate(spec: dict, trained: str | Path, data: Dataset | str | Path, out_di
         model.bnmean = model.bnstd = None  # calibrated afresh (finish_run), as after a training
     history = {k: t.numpy() for k, t in blob["history"].items()}
     probes = {k: t.numpy() for k, t in blob["probes"].items()}
-    return finish_run(spec, data, out_dir, model, history=history, probes=probes, diverged=blob["diverged"],
+    return finish_run(spec, data, out_dir, model, history=history, probes=probes, diverged=d,
                       named2d=blob["named2d"], train_seconds=blob["train_seconds"], threads=blob["threads"],
                       t_start=t_start, engine=blob["engine"], start=blob["resumed_from_step"])
+
+
+def evaluate_many(specs: list[dict], trained: list[str | Path], data: Dataset | str | Path,
+                  out_dirs: list[str | Path]) -> list[dict]:
+    """An evaluation job: experiment i's run directory from training file i, the data set and each
+    training file read once. Every experiment is written before DivergenceError names those that stop."""
+    if not len(specs) == len(trained) == len(out_dirs):
+        raise ValueError(f"evaluate: {len(specs)} specs, {len(trained)} training files, {len(out_dirs)} run dirs")
+    datasets: dict[tuple, Dataset] = {}
+    blobs: dict[str, dict] = {}
+    metrics, stopped = [], []
+    for spec, path, out in zip(specs, trained, out_dirs, strict=True):
+        key = (spec["block_size"], spec["split_seed"])
+        if key not in datasets:
+            datasets[key] = data if isinstance(data, Dataset) else load_dataset(data, *key)
+        if str(path) not in blobs:
+            blobs[str(path)] = load_trained(path)
+        blob = blobs[str(path)]
+        try:
+            metrics.append(evaluate(spec, blob, datasets[key], out))
+        except DivergenceError as e:
+            stopped.append(str(e).removesuffix(" Lower lr or the init scales."))
+    if stopped:
+        raise DivergenceError("; ".join(stopped) + ". Lower lr or the init scales.")
+    return metrics

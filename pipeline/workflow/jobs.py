@@ -1,33 +1,26 @@
-"""The training jobs and what they write (pipeline/training/groups.py says what a training is).
+"""The training and evaluation jobs, and what Snakemake compares to decide they must rerun.
 
-Every training writes results/train/<id>/trained.pt, where <id> hashes everything that moves its
-numbers, and every experiment's run directory is written from its training's file by rule
-`evaluate`. So the path of a training job's output is its identity, and its params carry nothing
-Snakemake should compare (`Untracked`): a change that moves a number is a new path, and one that
-moves none (checkpoint_every, how trainings are stacked, max_group, an experiment added beside
-them) reruns no training. With `runtime.engine: simple` each training is a job of its own (rule
-`train`); with `batched`, the seeds of one training are one job (groups.stacks).
+Every training writes results/train/<id>/trained.pt, where <id> hashes the training spec (all
+that moves its numbers, pipeline/training/groups.py); every experiment's run directory is written
+from its training's file by an evaluation job. One training job per stack (`train_<label>`,
+runtime.engine: batched: a training's seeds) or per training (rule `train`, simple), and one
+evaluation job per training job (`evaluate_<label>`), for every experiment its trainings serve.
+
+What a job's rerun depends on, all by documented Snakemake triggers:
+
+- a training job's params are its trainings' specs, plain values: they change only when a
+  training changes (and then its output path changes too) or when the stack is regrouped. They
+  hold no experiment name, so renaming an experiment retrains nothing;
+- an evaluation job's params are its experiments' specs (without their presentation text):
+  sampling, eval_stats, momentum and names rerun the evaluation, never the training;
+- `checkpoint_every` reaches the training command as a resource (`{resources.checkpoint_every}`):
+  Snakemake never reruns a job for its resources, and a resumed training ends with the same
+  numbers, as rule `data` passes where the word list comes from (rules/data.smk).
 """
 
 from __future__ import annotations
 
-from pipeline.workflow.experiments import Experiments, compact_json
-
-
-class Untracked:
-    """A job param that reaches the shell command but that Snakemake does not compare between runs
-    (its params trigger compares the params it can represent, the builtin types; this is none of them).
-    For values that change no output: the cadence of checkpoints, and specs already hashed in the
-    output paths."""
-
-    def __init__(self, value):
-        self.value = value
-
-    def __str__(self) -> str:
-        return str(self.value)
-
-    def __format__(self, spec: str) -> str:
-        return format(str(self.value), spec)
+from pipeline.workflow.experiments import Experiments, compact_json, run_files
 
 
 class Runtime:
@@ -36,7 +29,7 @@ class Runtime:
     def __init__(self, cfg: dict):
         rt = cfg["runtime"]
         self.threads: int = rt["threads"]
-        self.checkpoint_every = Untracked(rt["checkpoint_every"])  # a resumed run ends with the same numbers
+        self.checkpoint_every: int = rt["checkpoint_every"]  # a resource: a resumed run ends with the same numbers
         self.engine: str = rt.get("engine", "batched")
         self.max_group: int | None = rt.get("max_group")
 
@@ -46,17 +39,20 @@ def trained_path(tid: str) -> str:
 
 
 class TrainingJobs:
-    """The trainings (id -> spec and the experiments it serves) and the jobs that train them:
-    `members` maps a batched job's label to its training ids (empty with the simple engine)."""
+    """The trainings (id -> spec and the experiments it serves) and the jobs over them: `members`
+    maps a batched training job's label to its training ids (empty with the simple engine, whose
+    rule `train` takes one training id); `evaluations` maps each evaluation job's label to the
+    training ids it evaluates, the same groups as the training jobs."""
 
     def __init__(self, experiments: Experiments, runtime: Runtime):
-        from pipeline.training.groups import stacks, trainings
+        from pipeline.training.groups import singles, stacks, trainings
         self.experiments = experiments
         self.runtime = runtime
         self.trainings: dict[str, dict] = trainings(experiments.resolved)
         self.of = {e: tid for tid, t in self.trainings.items() for e in t["experiments"]}
-        self.members: dict[str, list[str]] = (stacks(self.trainings, runtime.max_group)
-                                              if runtime.engine == "batched" else {})
+        batched = runtime.engine == "batched"
+        self.members: dict[str, list[str]] = stacks(self.trainings, runtime.max_group) if batched else {}
+        self.evaluations: dict[str, list[str]] = self.members if batched else singles(self.trainings)
 
     def __iter__(self):
         return iter(self.members)
@@ -65,20 +61,42 @@ class TrainingJobs:
         """The training ids rule `train` (one job each) may make: all with the simple engine, else none."""
         return "|".join(self.trainings) if self.runtime.engine == "simple" and self.trainings else "(?!)"
 
+    # ---- training jobs ----
+
     def outputs(self, job: str) -> list[str]:
         return [trained_path(t) for t in self.members[job]]
 
-    def specs_json(self, job: str) -> Untracked:
-        """The training specs of a batched job, for its command line (their ids are its outputs)."""
-        return Untracked(compact_json([self.trainings[t]["spec"] for t in self.members[job]]))
+    def specs_json(self, job: str) -> str:
+        """The params of a batched training job: its training specs, in order (their ids are its outputs)."""
+        return compact_json([self.trainings[t]["spec"] for t in self.members[job]])
 
-    def spec_json(self, wildcards) -> Untracked:
-        """The training spec of rule `train` (simple engine) for one training id."""
-        return Untracked(compact_json([self.trainings[wildcards.tid]["spec"]]))
-
-    def trained_of(self, wildcards) -> str:
-        """The trained.pt that experiment `wildcards.exp` is evaluated from."""
-        return trained_path(self.of[wildcards.exp])
+    def spec_json(self, wildcards) -> str:
+        """The params of rule `train` (simple engine): the spec of training `wildcards.tid`."""
+        return compact_json([self.trainings[wildcards.tid]["spec"]])
 
     def specs(self, job: str) -> list[dict]:
         return [self.trainings[t]["spec"] for t in self.members[job]]
+
+    # ---- evaluation jobs ----
+
+    def served(self, job: str) -> list[str]:
+        """The experiments evaluation job `job` writes, in config order."""
+        return [e for t in self.evaluations[job] for e in self.trainings[t]["experiments"]]
+
+    def trained(self, job: str) -> list[str]:
+        """The inputs of evaluation job `job`: its trainings' files."""
+        return [trained_path(t) for t in self.evaluations[job]]
+
+    def run_outputs(self, job: str) -> list[str]:
+        return [f for e in self.served(job) for f in run_files(e)]
+
+    def eval_specs_json(self, job: str) -> str:
+        """The params of an evaluation job: its experiments' specs without their presentation text."""
+        return compact_json([self.experiments.train_spec(e) for e in self.served(job)])
+
+    def eval_trained(self, job: str) -> list[str]:
+        """Each served experiment's training file, in the order of eval_specs_json (for the command)."""
+        return [trained_path(self.of[e]) for e in self.served(job)]
+
+    def run_dirs(self, job: str) -> list[str]:
+        return [f"results/runs/{e}" for e in self.served(job)]
