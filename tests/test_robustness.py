@@ -23,6 +23,7 @@ import numpy as np
 import pytest
 import torch
 
+from pipeline import reproducible
 from pipeline.reproducible import TIMING_FIELDS
 from pipeline.workflow.experiments import RUN_FILES
 from tests.conftest import ROOT, default_signals
@@ -207,12 +208,17 @@ def test_the_running_snakemake_is_unharmed(concurrent, clean):
 
 
 def test_two_clean_runs_are_byte_identical(concurrent, clean):
-    """Figures (PNG, SVG, legend JSON) and data.json byte for byte; history/probes/samples exactly."""
+    """Figures (PNG, SVG, legend JSON) and data.json byte for byte; history/probes/samples exactly;
+    then every file of results/ and figures/ byte for byte but for the timings of
+    pipeline/reproducible.py (what scripts/compare_trees.py checks of two full runs)."""
     w, _, _ = concurrent
     assert_same_numbers(clean, w)
     for e in EXPS:  # the npz files too, not only their arrays (np.savez would stamp the time)
         for f in ("history.npz", "probes.npz", "samples.txt", "config.json"):
             assert (clean / "results/runs" / e / f).read_bytes() == (w / "results/runs" / e / f).read_bytes()
+    diffs, counts = reproducible.compare(clean, w)
+    assert counts["compared"] > len(targets()), counts  # the runs' files too, not only the targets
+    assert not diffs, "\n".join(reproducible.report(diffs, counts))
 
 
 # ---- 1 + 2: interruption, and resume through Snakemake --------------------------------------
