@@ -7,6 +7,7 @@ import json
 import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -165,3 +166,28 @@ def test_the_script_explains_itself(args, tmp_path):
         assert r.returncode == 0 and "TIMING_FIELDS" in r.stdout and "RUN_A" in r.stdout
     else:
         assert r.returncode == 2 and "RUN_A" in r.stderr
+
+
+def test_the_benchmark_table_lists_only_rules_the_pages_wait_for(tmp_path):
+    """Jobs of report, notebook and site may end before or after the pages step: their rows would
+    make the Reproduce page depend on the scheduler."""
+    from types import SimpleNamespace
+
+    from pipeline.site import machine
+    for rule in ("train", "plot", "report", "notebook", "site"):
+        tree(tmp_path, {f"results/benchmarks/{rule}/job.tsv": "s\th:m:s\tmax_rss\n1.5\t0:00:01\t100\n"})
+    ctx = machine.benchmarks(SimpleNamespace(root=tmp_path))
+    assert [r["rule"] for r in ctx["rules"]] == ["plot", "train"]
+    assert set(ctx["left_out"]) == {"report", "notebook", "site"}
+
+
+def test_the_site_is_dated_by_the_commit_not_the_build(monkeypatch):
+    from pipeline import provenance
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    day = provenance.git_commit()["date"]
+    if day is None:
+        pytest.skip("not a git checkout")
+    epoch = int(provenance.source_date_epoch())
+    assert epoch % 86400 == 0 and time.strftime("%Y-%m-%d", time.gmtime(epoch)) == day
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1234")
+    assert provenance.source_date_epoch() == "1234"
