@@ -26,7 +26,7 @@ import torch
 from pipeline import reproducible
 from pipeline.reproducible import TIMING_FIELDS
 from pipeline.workflow.experiments import RUN_FILES
-from tests.conftest import ROOT, default_signals
+from tests.conftest import ROOT, default_signals, shared_run
 
 pytestmark = pytest.mark.slow
 
@@ -174,12 +174,11 @@ def assert_nothing_looks_complete_that_is_not(workdir: Path) -> None:
         json.loads(p.read_text())
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def clean(tmp_path_factory, names_path) -> Path:
-    """A clean, uninterrupted run of the tiny DAG: the reference every other run must equal."""
-    w = tmp_path_factory.mktemp("clean")
-    snake(w, names_path)
-    return w
+    """A clean, uninterrupted run of the tiny DAG: the reference every other run must equal (one per
+    test run, shared by the workers: tests/conftest.py)."""
+    return shared_run(tmp_path_factory, "clean", lambda w: snake(w, names_path))
 
 
 # ---- 7: concurrency, and 6: a second clean run is byte-identical -------------------------------
@@ -243,6 +242,7 @@ def _cwd(pid: int) -> Path | None:
         return None
 
 
+@pytest.mark.spread
 @pytest.mark.parametrize("how", ["SIGINT", "SIGTERM", "SIGKILL", "kill one training job", "SIGINT to Snakemake alone"])
 def test_interrupted_run_finishes_on_rerun_without_retraining(tmp_path, names_path, clean, how):
     w = tmp_path
@@ -312,6 +312,7 @@ sampling: {count: 5}
 """
 
 
+@pytest.mark.spread
 def test_killed_batched_job_resumes_its_stack_exactly(tmp_path, names_path):
     """Only the training of one Part A stack (no figures), so it stays cheap (about 30 s)."""
     def run(w: Path, *, background: bool = False):
@@ -362,6 +363,7 @@ def fake_names(n: int, seed: int = 7) -> list[str]:
             for _ in range(n)]
 
 
+@pytest.mark.spread
 def test_a_word_list_of_ones_own(tmp_path, names_path):
     words = fake_names(300)
     own = tmp_path / "my names.txt"
