@@ -20,6 +20,9 @@ envvars:
     "PATH",
 
 
+report: "rules/report/workflow.rst"  # `snakemake --report report.zip`: every figure, by part (pipeline/workflow/report.py)
+
+
 PLAN = Plan.load(config, workflow.configfiles)  # validated here, before any job
 # jobs run `python` from the environment running Snakemake, even when it is not activated
 os.environ["PATH"] = os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")

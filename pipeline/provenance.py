@@ -5,7 +5,9 @@ statement that every figure carries, in its file and on the site."""
 from __future__ import annotations
 
 import functools
+import os
 import subprocess
+from datetime import UTC, datetime
 from pathlib import Path
 
 import yaml
@@ -32,6 +34,17 @@ def git_commit(repo: Path = REPO) -> dict:
     status = git("status", "--porcelain", "--untracked-files=no")
     date = git("show", "-s", "--format=%cs", commit).stdout.strip() or None
     return {"commit": commit, "short": commit[:10], "dirty": bool(status.stdout.strip()), "date": date}
+
+
+def source_date_epoch(repo: Path = REPO) -> str | None:
+    """The date a build stamps its files with (the site's sitemap.xml `lastmod` and the gzip header of
+    sitemap.xml.gz): the day of the code's commit rather than the day of the build, so that two builds
+    of the same outputs give the same bytes (https://reproducible-builds.org/specs/source-date-epoch/).
+    A SOURCE_DATE_EPOCH already set wins; None without git (the build's day stays)."""
+    if os.environ.get("SOURCE_DATE_EPOCH"):
+        return os.environ["SOURCE_DATE_EPOCH"]
+    day = git_commit(repo)["date"]  # YYYY-MM-DD
+    return str(int(datetime.fromisoformat(day).replace(tzinfo=UTC).timestamp())) if day else None
 
 
 def commit_label(repo: Path = REPO) -> str:

@@ -3,6 +3,7 @@
 import json
 
 from pipeline.workflow.experiments import alternatives, run_files
+from pipeline.workflow.report import DEMOS, PARTS, flag
 from pipeline.workflow.site_inputs import REPO
 
 CITATION = f"{REPO}/CITATION.cff"  # licence, authors and site URL: written into every figure file
@@ -21,7 +22,7 @@ for _kind in ("mlp", "deep"):
             code=code_for("plot"),
             cite=CITATION,
         output:
-            PLAN.figures.pattern(_kind),
+            flag(PLAN.figures.pattern(_kind), PLAN.report.part, PLAN.report.experiment),
         params:
             run_dir=subpath(input[0], parent=True),
             out_dir=subpath(output[0], parent=True),
@@ -49,7 +50,7 @@ rule plot_pair:
         code=code_for("plot-pair"),
         cite=CITATION,
     output:
-        PLAN.figures.pair_pattern(),
+        flag(PLAN.figures.pair_pattern(), PLAN.report.part, PLAN.report.experiment),
     params:
         plain=lambda wc: f"results/runs/{PLAN.figures.twins()[wc.exp]}",
         batchnorm=subpath(input[0], parent=True),
@@ -75,7 +76,7 @@ rule plot_part_a:
         code=code_for("plot-part-a"),
         cite=CITATION,
     output:
-        PLAN.figures.part_a(),
+        flag(PLAN.figures.part_a(), PARTS["A"], "Across the six variants"),
     params:
         runs=expand("results/runs/{exp}", exp=PART_A),
         out_dir=subpath(output[0], parent=True),
@@ -118,7 +119,7 @@ rule plot_demo:
         code=code_for("plot-demo"),
         cite=CITATION,
     output:
-        PLAN.figures.demo_pattern(),
+        flag(PLAN.figures.demo_pattern(), DEMOS, "{demo}"),
     params:
         out_dir=subpath(output[0], parent=True),
     conda:

@@ -2,6 +2,7 @@
 # One module per study in pipeline/studies/, found by its registry; each job reads the run
 # directories of its experiments and writes results/beyond/<id>.json (what the site renders) and
 # figures/<id>/. Its code inputs are the CLI step's and its own module's.
+from pipeline.workflow.report import STUDIES, flag
 
 
 rule beyond:
@@ -20,7 +21,7 @@ for _study in PLAN.studies:
             code=code_for("study", PLAN.studies.source(_study)),
             cite=CITATION,
         output:
-            PLAN.studies.outputs(_study),
+            flag(PLAN.studies.outputs(_study), STUDIES, PLAN.studies.spec(_study).get("title") or _study),
         params:
             spec=PLAN.studies.params(_study),
             study=_study,

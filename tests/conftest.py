@@ -69,9 +69,41 @@ def run_snakemake(workdir: Path, names: Path, *args: str, check: bool = True,
     return proc
 
 
+def shared_run(tmp_path_factory, name: str, make) -> Path:
+    """A directory `make(dir)` fills once per test run, however many workers ask for it.
+
+    pyproject's addopts run the suite with pytest-xdist, one worker per core, and each worker is
+    a session of its own: the first to ask builds the directory under a file lock, in a place of
+    this test run (PYTEST_XDIST_TESTRUNUID); the others wait for it and share it. If `make`
+    raises, the next one to ask tries again (and most likely fails the same way)."""
+    run_id = os.environ.get("PYTEST_XDIST_TESTRUNUID")
+    if run_id is None:  # a single process: nobody to share with
+        workdir = tmp_path_factory.mktemp(name)
+        make(workdir)
+        return workdir
+    from filelock import FileLock
+    shared = tmp_path_factory.getbasetemp().parent  # the workers' basetemps are its children
+    workdir = shared / f"{name}-{run_id}"
+    done = shared / f"{name}-{run_id}.done"
+    with FileLock(str(shared / f"{name}-{run_id}.lock")):
+        if not done.exists():
+            workdir.mkdir(exist_ok=True)
+            make(workdir)
+            done.touch()
+    return workdir
+
+
 @pytest.fixture(scope="session")
 def quick_run(tmp_path_factory, names_path) -> Path:
-    """The whole DAG, run once per test session on the quick override; tests read its outputs."""
-    workdir = tmp_path_factory.mktemp("quick_run")
-    run_snakemake(workdir, names_path)
-    return workdir
+    """The whole DAG, run once per test run on the quick override; tests read its outputs."""
+    return shared_run(tmp_path_factory, "quick_run", lambda w: run_snakemake(w, names_path))
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
+def pytest_collection_modifyitems(config, items):
+    """pytest-xdist (`--dist loadgroup`): the tests of one module run on one worker, so that each
+    module-scoped fixture is built once; tests marked `spread` (independent of each other, minutes
+    each) go to whichever worker is free."""
+    for item in items:
+        if item.get_closest_marker("spread") is None and item.get_closest_marker("xdist_group") is None:
+            item.add_marker(pytest.mark.xdist_group(item.module.__name__))

@@ -100,3 +100,38 @@ def test_rerun_is_a_no_op(quick_run, names_path):
     from tests.conftest import run_snakemake
     proc = run_snakemake(quick_run, names_path, "-n")
     assert "Nothing to be done" in proc.stdout + proc.stderr
+
+
+def _report_var(html: str, name: str) -> dict:
+    m = re.search(rf"var {name} = (\{{.*?\}});\n", html, re.S)
+    assert m, f"no `var {name}` in report.html"
+    return json.loads(m.group(1))
+
+
+def test_snakemake_report_holds_every_figure_by_part(quick_run, wf, tmp_path, names_path):
+    """`snakemake --report report.zip` (Snakemake's own report): every figure's page PNG exactly once,
+    under its part and its experiment's title, labelled with its title and this run's alt text."""
+    import zipfile
+
+    from pipeline.workflow.report import DEMOS, PARTS, STUDIES
+    from tests.conftest import run_snakemake
+
+    out = tmp_path / "report.zip"
+    run_snakemake(quick_run, names_path, "--report", str(out))
+    with zipfile.ZipFile(out) as z:
+        html = z.read("report/report.html").decode()
+        raw = [n for n in z.namelist() if n.startswith("report/data/raw/")]
+    categories, results = _report_var(html, "categories"), _report_var(html, "results")
+    pages = [f for f in wf.figures.all() + wf.studies.targets() if re.fullmatch(r"figures/[^/]+/[^/]+\.png", f)]
+    listed = [f for sub in categories.values() for files in sub.values() for f in files]
+    assert sorted(listed) == sorted(pages)  # each once: no variant, no thumbnail, none missing
+    assert len(raw) == len(pages)
+    assert set(categories) == {PARTS["A"], PARTS["B"], PARTS["E"], STUDIES, DEMOS}
+    for exp in wf.experiments.names(part="A"):
+        title = wf.experiments.resolved[exp]["title"]
+        assert f"figures/{exp}/loss_curve.png" in categories[PARTS["A"]][title], title
+    for f in pages:
+        labels = results[f]["labels"]
+        legend = json.loads((quick_run / f).with_suffix(".json").read_text())
+        assert labels["what it shows"] == legend["alt"] and legend["alt"], f
+        assert labels["figure"] and "_" not in labels["figure"], (f, labels)

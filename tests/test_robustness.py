@@ -23,9 +23,10 @@ import numpy as np
 import pytest
 import torch
 
+from pipeline import reproducible
 from pipeline.reproducible import TIMING_FIELDS
 from pipeline.workflow.experiments import RUN_FILES
-from tests.conftest import ROOT, default_signals
+from tests.conftest import ROOT, default_signals, shared_run
 
 pytestmark = pytest.mark.slow
 
@@ -190,12 +191,11 @@ def assert_nothing_looks_complete_that_is_not(workdir: Path) -> None:
         json.loads(p.read_text())
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def clean(tmp_path_factory, names_path) -> Path:
-    """A clean, uninterrupted run of the tiny DAG: the reference every other run must equal."""
-    w = tmp_path_factory.mktemp("clean")
-    snake(w, names_path)
-    return w
+    """A clean, uninterrupted run of the tiny DAG: the reference every other run must equal (one per
+    test run, shared by the workers: tests/conftest.py)."""
+    return shared_run(tmp_path_factory, "clean", lambda w: snake(w, names_path))
 
 
 # ---- 7: concurrency, and 6: a second clean run is byte-identical -------------------------------
@@ -224,12 +224,17 @@ def test_the_running_snakemake_is_unharmed(concurrent, clean):
 
 
 def test_two_clean_runs_are_byte_identical(concurrent, clean):
-    """Figures (PNG, SVG, legend JSON) and data.json byte for byte; history/probes/samples exactly."""
+    """Figures (PNG, SVG, legend JSON) and data.json byte for byte; history/probes/samples exactly;
+    then every file of results/ and figures/ byte for byte but for the timings of
+    pipeline/reproducible.py (what scripts/compare_trees.py checks of two full runs)."""
     w, _, _ = concurrent
     assert_same_numbers(clean, w)
     for e in EXPS:  # the npz files too, not only their arrays (np.savez would stamp the time)
         for f in ("history.npz", "probes.npz", "samples.txt", "config.json"):
             assert (clean / "results/runs" / e / f).read_bytes() == (w / "results/runs" / e / f).read_bytes()
+    diffs, counts = reproducible.compare(clean, w)
+    assert counts["compared"] > len(targets()), counts  # the runs' files too, not only the targets
+    assert not diffs, "\n".join(reproducible.report(diffs, counts))
 
 
 # ---- 1 + 2: interruption, and resume through Snakemake --------------------------------------
@@ -254,6 +259,7 @@ def _cwd(pid: int) -> Path | None:
         return None
 
 
+@pytest.mark.spread
 @pytest.mark.parametrize("how", ["SIGINT", "SIGTERM", "SIGKILL", "kill one training job", "SIGINT to Snakemake alone"])
 def test_interrupted_run_finishes_on_rerun_without_retraining(tmp_path, names_path, clean, how):
     w = tmp_path
@@ -323,6 +329,7 @@ sampling: {count: 5}
 """
 
 
+@pytest.mark.spread
 def test_killed_batched_job_resumes_its_stack_exactly(tmp_path, names_path):
     """Only the training of one Part A stack (no figures), so it stays cheap (about 30 s)."""
     def run(w: Path, *, background: bool = False):
@@ -374,6 +381,7 @@ def fake_names(n: int, seed: int = 7) -> list[str]:
             for _ in range(n)]
 
 
+@pytest.mark.spread
 def test_a_word_list_of_ones_own(tmp_path, names_path):
     words = fake_names(300)
     own = tmp_path / "my names.txt"

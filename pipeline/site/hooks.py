@@ -8,6 +8,7 @@
 - point pymdownx.snippets at the generated includes and the hand-written notes;
 - turn the math (pymdownx.arithmatex, generic mode) into MathML, so pages need no
   math script;
+- date the site (sitemap.xml) by the code's commit, not by the day of the build;
 - drop the CDN scripts (MathJax, mermaid) that notebook pages would otherwise load;
 - load our file:// Web Worker shim (docs/assets/js/file-worker.js) in place of the CDN one.
 """
@@ -25,7 +26,7 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import event_priority
 from mkdocs.structure.files import File
 
-from pipeline.provenance import citation_meta
+from pipeline.provenance import citation_meta, source_date_epoch
 
 SITE_ROOT_ENV = "MAKEMORE_SITE_ROOT"
 SHIM_URL = "assets/js/file-worker.js"  # our Web Worker shim for file:// pages (search from a USB stick)
@@ -47,6 +48,9 @@ def on_config(config):
         raise PluginError(f"{content / 'nav.yml'} is missing: the pages are generated from the pipeline's "
                           "outputs. Run `snakemake -j4` (or `python -m pipeline site pages`) first.")
     _state.update(repo=repo, root=root, gen=gen, content=content)
+    epoch = source_date_epoch(repo)  # the site's date: the commit's, not the build's (sitemap.xml)
+    if epoch:
+        os.environ["SOURCE_DATE_EPOCH"] = epoch  # read by MkDocs when it makes the pages, after this hook
     config.nav = yaml.safe_load((content / "nav.yml").read_text(encoding="utf-8"))
     if not config.site_url:  # the site's address, declared once, in CITATION.cff (`url`)
         config.site_url = citation_meta(repo)["site_url"]

@@ -13,6 +13,7 @@ from pathlib import Path
 import jinja2
 
 from pipeline.format import fmt
+from pipeline.reproducible import TIMING_FIELDS, timing_span
 from pipeline.site.claims import claim_function, plain
 from pipeline.site.outputs import TEMPLATES
 
@@ -112,8 +113,10 @@ def environment(templates: Path = TEMPLATES) -> jinja2.Environment:
                              autoescape=False,  # markdown, not html: config text is escaped by finalize
                              finalize=finalize)
     filters = {"num": fmt, "gain": gain_label, "md_escape": md_escape, "html": attr, "attr": attr, "pad": indent,
-               "capfirst": capfirst, "md": md_text, "claim_text": plain}
+               "capfirst": capfirst, "md": md_text, "claim_text": plain,
+               "timing": timing_span}  # a measured duration or size: masked when runs are compared
     env.filters.update({k: strict(f) for k, f in filters.items()})
+    env.globals["TIMING_FIELDS"] = TIMING_FIELDS  # a study's column of these is printed through `timing`
     env.globals["claim"] = claim_function()  # a checked sentence (pipeline/site/claims.py)
     return env
 

@@ -25,6 +25,7 @@ from pipeline import config as cfgmod
 from pipeline.workflow.data_source import data_identity
 from pipeline.workflow.experiments import Demos, Experiments
 from pipeline.workflow.jobs import Runtime, TrainingJobs
+from pipeline.workflow.report import ReportGroups
 from pipeline.workflow.resources import Asks
 from pipeline.workflow.site_inputs import SitePages
 from pipeline.workflow.studies import Studies
@@ -43,6 +44,7 @@ class Plan:
         self.runtime = Runtime(self.cfg)
         self.jobs = TrainingJobs(self.experiments, self.runtime)
         self.figures = Figures(self.experiments, self.demos)
+        self.report = ReportGroups(self.experiments.resolved)  # snakemake --report's groups
         self.studies = Studies(self.cfg)
         self.asks = Asks(self.jobs.trainings, self.jobs.members, self.jobs.evaluations)
         self.site = SitePages(self.experiments, self.demos, self.figures, self.studies)
