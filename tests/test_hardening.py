@@ -59,6 +59,13 @@ def test_the_site_rules_read_the_config_snakemake_resolved(tmp_path, names_path)
     assert cfg["resolved"]["kaiming"]["title"] == "Kaiming, retitled by a later configfile"
     assert cfg["resolved"]["kaiming"]["steps"] == 300  # config.quick.yaml, not config.yaml's 200,000
     assert cfg["names_path"] == str(names_path)  # --config reaches it too
+    # in config.yaml's order, which is the lecture's: each Part A page compares its variant with the one
+    # before it (sorted keys once made scaled_logits's "previous variant" kaiming)
+    from pipeline.config import merge, read_yaml
+    expected = merge(merge(read_yaml(ROOT / files[0]), read_yaml(ROOT / files[1])), read_yaml(extra))["experiments"]
+    assert list(cfg["experiments"])[:len(expected)] == list(expected)  # the generated ones (seeds, sweeps) after
+    assert list(cfg["resolved"])[:6] == ["bad_init", "scaled_logits", "fixed_tanh", "kaiming", "batchnorm",
+                                         "batchnorm_running"]
 
 
 # ---- the data step: its identity is the content ---------------------------------------------------

@@ -533,3 +533,17 @@ def test_hostile_config_and_data_text_is_escaped_everywhere(quick_run, tmp_path)
     assert "&lt;script&gt;alert" in page_a  # shown, as text
     assert "[click](javascript:alert(3))" in html.unescape(re.sub(r"<[^>]+>", "", page_a))
     assert "&lt;svg onload=alert(5)&gt;" in text[work / "site" / "index.html"]
+
+
+def test_each_part_a_page_compares_with_the_variant_before_it_in_lecture_order(quick_run):
+    """The site follows config.yaml's order, the lecture's: each Part A page's config diff and claims are
+    against the variant before it (once, the resolved config's sorted keys made kaiming the one before
+    scaled_logits, and every "falls from ... to ..." sentence compared the wrong runs)."""
+    order = ["bad_init", "scaled_logits", "fixed_tanh", "kaiming", "batchnorm", "batchnorm_running"]
+    pages = quick_run / "docs/generated/content/pages/part-a"
+    for before, now in zip(order[:-1], order[1:], strict=True):
+        text = (pages / f"{now}.md").read_text()
+        assert re.search(rf"Against the previous variant, \[[^\]]+\]\({before}\.md\)", text), (now, text[:1500])
+    index = (pages / "index.md").read_text()
+    positions = [index.find(f"({n}.md)") for n in order]
+    assert -1 not in positions and positions == sorted(positions), positions
