@@ -242,7 +242,6 @@ def _cwd(pid: int) -> Path | None:
         return None
 
 
-@pytest.mark.spread
 @pytest.mark.parametrize("how", ["SIGINT", "SIGTERM", "SIGKILL", "kill one training job", "SIGINT to Snakemake alone"])
 def test_interrupted_run_finishes_on_rerun_without_retraining(tmp_path, names_path, clean, how):
     w = tmp_path
@@ -312,7 +311,6 @@ sampling: {count: 5}
 """
 
 
-@pytest.mark.spread
 def test_killed_batched_job_resumes_its_stack_exactly(tmp_path, names_path):
     """Only the training of one Part A stack (no figures), so it stays cheap (about 30 s)."""
     def run(w: Path, *, background: bool = False):
@@ -363,7 +361,6 @@ def fake_names(n: int, seed: int = 7) -> list[str]:
             for _ in range(n)]
 
 
-@pytest.mark.spread
 def test_a_word_list_of_ones_own(tmp_path, names_path):
     words = fake_names(300)
     own = tmp_path / "my names.txt"
