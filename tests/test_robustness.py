@@ -222,15 +222,16 @@ def test_two_clean_runs_are_byte_identical(concurrent, clean):
 
 # ---- 1 + 2: interruption, and resume through Snakemake --------------------------------------
 
-def _pids_of_training(workdir: Path) -> list[int]:
+def _pids_of_training(workdir: Path, of: list[str] | None = None) -> list[int]:
     """The `python -m pipeline train` (or `train-many`) processes of the Snakemake run in `workdir`
-    (not the shells)."""
-    out = subprocess.run(["ps", "-eo", "pid,args"], capture_output=True, text=True).stdout
+    (not the shells); with `of`, only those training one of these experiments."""
+    out = subprocess.run(["ps", "-ww", "-eo", "pid,args"], capture_output=True, text=True).stdout  # whole lines
     pids = []
     for line in out.splitlines()[1:]:
         pid, *args = line.split()
         if args and Path(args[0]).name.startswith("python") and args[1:3] == ["-m", "pipeline"] \
-                and args[3:4] in (["train"], ["train-many"]) and _cwd(int(pid)) == workdir:
+                and args[3:4] in (["train"], ["train-many"]) and _cwd(int(pid)) == workdir \
+                and (of is None or any(f"results/runs/{e}" in args for e in of)):
             pids.append(int(pid))
     return pids
 
@@ -255,8 +256,9 @@ def test_interrupted_run_finishes_on_rerun_without_retraining(tmp_path, names_pa
              first, "a finished run and a checkpointed one", every=0.002)
     training = [e for e, p in r.items() if (p / ".resume" / "state.pt").exists() and not (p / "metrics.json").exists()]
     if how == "kill one training job":
-        victims = [p for p in _pids_of_training(w.resolve())]
-        assert victims, "no training process found"
+        # the job of a run past its first checkpoint (the other may be the deep net, which has none)
+        victims = _pids_of_training(w.resolve(), of=training)
+        assert victims, f"no training process of {training} found:\n{processes(first.pid)}"
         os.kill(victims[0], signal.SIGKILL)
     elif how == "SIGTERM":
         first.send_signal(signal.SIGTERM)  # to Snakemake only, as `kill <pid>` does
