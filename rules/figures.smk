@@ -22,7 +22,7 @@ for _kind in ("mlp", "deep"):
             code=code_for("plot"),
             cite=CITATION,
         output:
-            flag(PLAN.figures.pattern(_kind), PLAN.report.part, PLAN.report.experiment),
+            flag(PLAN.figures.pattern(_kind), PLAN.report.part, PLAN.experiments.title),
         params:
             run_dir=subpath(input[0], parent=True),
             out_dir=subpath(output[0], parent=True),
@@ -50,7 +50,7 @@ rule plot_pair:
         code=code_for("plot-pair"),
         cite=CITATION,
     output:
-        flag(PLAN.figures.pair_pattern(), PLAN.report.part, PLAN.report.experiment),
+        flag(PLAN.figures.pair_pattern(), PLAN.report.part, PLAN.experiments.title),
     params:
         plain=lambda wc: f"results/runs/{PLAN.figures.twins()[wc.exp]}",
         batchnorm=subpath(input[0], parent=True),

@@ -97,13 +97,3 @@ def shared_run(tmp_path_factory, name: str, make) -> Path:
 def quick_run(tmp_path_factory, names_path) -> Path:
     """The whole DAG, run once per test run on the quick override; tests read its outputs."""
     return shared_run(tmp_path_factory, "quick_run", lambda w: run_snakemake(w, names_path))
-
-
-@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
-def pytest_collection_modifyitems(config, items):
-    """pytest-xdist (`--dist loadgroup`): the tests of one module run on one worker, so that each
-    module-scoped fixture is built once; tests marked `spread` (independent of each other, minutes
-    each) go to whichever worker is free."""
-    for item in items:
-        if item.get_closest_marker("spread") is None and item.get_closest_marker("xdist_group") is None:
-            item.add_marker(pytest.mark.xdist_group(item.module.__name__))

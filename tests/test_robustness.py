@@ -239,15 +239,16 @@ def test_two_clean_runs_are_byte_identical(concurrent, clean):
 
 # ---- 1 + 2: interruption, and resume through Snakemake --------------------------------------
 
-def _pids_of_training(workdir: Path) -> list[int]:
+def _pids_of_training(workdir: Path, of: list[Path] | None = None) -> list[int]:
     """The `python -m pipeline train-stack` (or `train`, `train-many`) processes of the Snakemake run
-    in `workdir` (not the shells)."""
-    out = subprocess.run(["ps", "-eo", "pid,args"], capture_output=True, text=True).stdout
+    in `workdir` (not the shells); with `of`, only those writing one of these training directories."""
+    out = subprocess.run(["ps", "-ww", "-eo", "pid,args"], capture_output=True, text=True).stdout  # whole lines
     pids = []
     for line in out.splitlines()[1:]:
         pid, *args = line.split()
         if args and Path(args[0]).name.startswith("python") and args[1:3] == ["-m", "pipeline"] \
-                and args[3:4] in (["train"], ["train-many"], ["train-stack"]) and _cwd(int(pid)) == workdir:
+                and args[3:4] in (["train"], ["train-many"], ["train-stack"]) and _cwd(int(pid)) == workdir \
+                and (of is None or any(f"results/train/{t.name}/trained.pt" in args for t in of)):
             pids.append(int(pid))
     return pids
 
@@ -259,7 +260,6 @@ def _cwd(pid: int) -> Path | None:
         return None
 
 
-@pytest.mark.spread
 @pytest.mark.parametrize("how", ["SIGINT", "SIGTERM", "SIGKILL", "kill one training job", "SIGINT to Snakemake alone"])
 def test_interrupted_run_finishes_on_rerun_without_retraining(tmp_path, names_path, clean, how):
     w = tmp_path
@@ -272,8 +272,9 @@ def test_interrupted_run_finishes_on_rerun_without_retraining(tmp_path, names_pa
              first, "a finished run and a checkpointed training", every=0.002)
     training = checkpointed(w)
     if how == "kill one training job":
-        victims = [p for p in _pids_of_training(w.resolve())]
-        assert victims, "no training process found"
+        # the job of a run past its first checkpoint (the other may be the deep net, which has none)
+        victims = _pids_of_training(w.resolve(), of=training)
+        assert victims, f"no training process of {training} found:\n{processes(first.pid)}"
         os.kill(victims[0], signal.SIGKILL)
     elif how == "SIGTERM":
         first.send_signal(signal.SIGTERM)  # to Snakemake only, as `kill <pid>` does
@@ -329,7 +330,6 @@ sampling: {count: 5}
 """
 
 
-@pytest.mark.spread
 def test_killed_batched_job_resumes_its_stack_exactly(tmp_path, names_path):
     """Only the training of one Part A stack (no figures), so it stays cheap (about 30 s)."""
     def run(w: Path, *, background: bool = False):
@@ -381,7 +381,6 @@ def fake_names(n: int, seed: int = 7) -> list[str]:
             for _ in range(n)]
 
 
-@pytest.mark.spread
 def test_a_word_list_of_ones_own(tmp_path, names_path):
     words = fake_names(300)
     own = tmp_path / "my names.txt"
