@@ -16,7 +16,8 @@ rule train:
         data="data/names.txt",
         code=code_for("train-stack"),
     output:
-        "results/train/{tid}/trained.pt",
+        trained="results/train/{tid}/trained.pt",
+        timing="results/train/{tid}/timing.json",
     params:
         specs=PLAN.jobs.spec_json,
     threads: PLAN.runtime.threads
@@ -32,7 +33,7 @@ rule train:
         "results/benchmarks/train/{tid}.tsv"
     shell:
         "python -m pipeline train-stack --engine simple --specs {params.specs:q} --data {input.data} "
-        "--out {output} --threads {threads} --checkpoint-every {resources.checkpoint_every} > {log} 2>&1"
+        "--out {output.trained} --threads {threads} --checkpoint-every {resources.checkpoint_every} > {log} 2>&1"
 
 
 for _job in PLAN.jobs:
@@ -44,7 +45,8 @@ for _job in PLAN.jobs:
             data="data/names.txt",
             code=code_for("train-stack"),
         output:
-            PLAN.jobs.outputs(_job),
+            trained=PLAN.jobs.outputs(_job),
+            timing=PLAN.jobs.timings(_job),
         params:
             specs=PLAN.jobs.specs_json(_job),
         threads: PLAN.runtime.threads
@@ -58,7 +60,7 @@ for _job in PLAN.jobs:
         benchmark:
             f"results/benchmarks/train/{_job}.tsv"
         shell:
-            "python -m pipeline train-stack --specs {params.specs:q} --data {input.data} --out {output} "
+            "python -m pipeline train-stack --specs {params.specs:q} --data {input.data} --out {output.trained} "
             "--threads {threads} --checkpoint-every {resources.checkpoint_every} > {log} 2>&1"
 
 

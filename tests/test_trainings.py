@@ -139,3 +139,22 @@ def test_stack_neighbours_change_no_bit(config, dataset, target, mates):
     for k in pa:
         assert torch.equal(pa[k], ps[k]), k
     assert (alone["history"]["log10_loss"] == stacked["history"]["log10_loss"]).all()
+
+
+def test_a_training_file_holds_no_timing(config, dataset, tmp_path):
+    """Two trainings of the same spec write the same trained.pt byte for byte: what they cost lies
+    beside it in timing.json (masked by pipeline/reproducible.py); a missing timing.json is named."""
+    spec = _short(config["resolved"]["kaiming"], 60)
+    (tid, t), = trainings({"kaiming": spec}).items()
+    files = [tmp_path / f"run{k}" / tid / "trained.pt" for k in (1, 2)]
+    for f in files:
+        train_stack([t["spec"]], dataset, [f])
+    assert files[0].read_bytes() == files[1].read_bytes()
+    import json
+    from pipeline import reproducible
+    timing = json.loads((files[0].parent / "timing.json").read_text())
+    assert set(timing) == {"train_seconds", "resumed_from_step"} and timing["train_seconds"] > 0
+    assert set(timing) <= reproducible.TIMING_FIELDS
+    (files[1].parent / "timing.json").unlink()
+    with pytest.raises(SystemExit, match="timing.json"):
+        evaluate(spec, files[1], dataset, tmp_path / "out")

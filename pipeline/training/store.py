@@ -3,7 +3,10 @@ experiment it serves.
 
 A training (groups.py) is what moves the numbers: its file holds the trained parameters, the
 running statistics at every momentum it kept, the loss history, the probes, the divergence and
-its timings, as tensors and plain types (read with `torch.load(weights_only=True)`). `evaluate`
+its engine, as tensors and plain types (read with `torch.load(weights_only=True)`); what the
+training cost (seconds, the step it resumed from) lies beside it in timing.json, so that two runs
+of the same config write the same trained.pt byte for byte (pipeline/reproducible.py masks the
+timing fields of the JSON). `evaluate`
 puts one experiment's view of it (its running statistics, its sampling) into a model and hands it
 to rundir.finish_run, the same function a training loop calls, so a run directory is byte for
 byte what training that experiment alone would write.
@@ -11,6 +14,7 @@ byte what training that experiment alone would write.
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 
@@ -23,7 +27,13 @@ from pipeline.io import atomic_path
 from pipeline.nn.models import MLP, build_model, set_buffers
 from pipeline.training.rundir import finish_run
 
-FORMAT = 1
+FORMAT = 2
+TIMING = ("train_seconds", "resumed_from_step")  # of a training: in timing.json, not in trained.pt
+
+
+def timing_file(path: str | Path) -> Path:
+    """The timing.json beside a training file."""
+    return Path(path).with_name("timing.json")
 
 
 def save_trained(path: str | Path, spec: dict, r: dict, *, threads: int) -> None:
@@ -38,13 +48,14 @@ def save_trained(path: str | Path, spec: dict, r: dict, *, threads: int) -> None
         "probes": {k: torch.from_numpy(np.ascontiguousarray(v)) for k, v in r["probes"].items()},
         "diverged": r["diverged"],
         "named2d": list(r["named2d"]),
-        "train_seconds": float(r["train_seconds"]),
-        "resumed_from_step": int(r["resumed_from_step"] or 0),
         "engine": r["engine"],
         "threads": threads,
     }
+    timing = {"train_seconds": round(float(r["train_seconds"]), 3), "resumed_from_step": int(r["resumed_from_step"] or 0)}
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_path(timing_file(path)) as tmp:
+        Path(tmp).write_text(json.dumps(timing, indent=1) + "\n")
     with atomic_path(path) as tmp, open(tmp, "wb") as f:
         torch.save(blob, f)
 
@@ -60,6 +71,13 @@ def load_trained(path: str | Path) -> dict:
     if not isinstance(blob, dict) or blob.get("format") != FORMAT:
         raise SystemExit(f"error: {path} is not a training file of this version; delete it and run the pipeline "
                          "again to retrain it.")
+    try:
+        timing = json.loads(timing_file(path).read_text())
+        blob.update({k: timing[k] for k in TIMING})
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        raise SystemExit(f"error: {timing_file(path)} (what the training of {path} cost) is missing or torn "
+                         f"({type(e).__name__}: {e}); delete {Path(path).parent} and run the pipeline again to "
+                         "retrain it.") from None
     return blob
 
 

@@ -38,6 +38,11 @@ def trained_path(tid: str) -> str:
     return f"results/train/{tid}/trained.pt"
 
 
+def training_files(tid: str) -> list[str]:
+    """What a training writes: its trained.pt and, beside it, what it cost (store.py)."""
+    return [trained_path(tid), f"results/train/{tid}/timing.json"]
+
+
 class TrainingJobs:
     """The trainings (id -> spec and the experiments it serves) and the jobs over them: `members`
     maps a batched training job's label to its training ids (empty with the simple engine, whose
@@ -64,7 +69,12 @@ class TrainingJobs:
     # ---- training jobs ----
 
     def outputs(self, job: str) -> list[str]:
+        """A batched training job's trained.pt files, one per training, in order."""
         return [trained_path(t) for t in self.members[job]]
+
+    def timings(self, job: str) -> list[str]:
+        """The timing.json beside each of them (store.py)."""
+        return [training_files(t)[1] for t in self.members[job]]
 
     def specs_json(self, job: str) -> str:
         """The params of a batched training job: its training specs, in order (their ids are its outputs)."""
@@ -85,7 +95,7 @@ class TrainingJobs:
 
     def trained(self, job: str) -> list[str]:
         """The inputs of evaluation job `job`: its trainings' files."""
-        return [trained_path(t) for t in self.evaluations[job]]
+        return [f for t in self.evaluations[job] for f in training_files(t)]
 
     def run_outputs(self, job: str) -> list[str]:
         return [f for e in self.served(job) for f in run_files(e)]
