@@ -31,7 +31,7 @@ from tests.conftest import ROOT, default_signals, shared_run
 pytestmark = pytest.mark.slow
 
 EXPS = ["kaiming", "batchnorm", "batchnorm_gain_5_3"]  # two Part A variants and a deep net
-MLP_STEPS = 3000
+MLP_STEPS = 12000  # a Part A training lasts a few seconds: a run's evaluation can be recorded while it trains
 TINY = f"""
 runtime: {{engine: simple, checkpoint_every: 500}}
 defaults:
@@ -128,9 +128,29 @@ def runs(workdir: Path) -> dict[str, Path]:
 
 
 def checkpointed(workdir: Path) -> list[Path]:
-    """Training directories (results/train/<id>/) with a resume state and no finished training yet."""
+    """Part A training directories (results/train/<id>/) with a resume state and no finished
+    training yet: trainings part-way. (A deep net of 41 steps has no checkpoint before its last
+    step, where it keeps its final state for a moment before writing trained.pt: not part-way.)"""
     return [s.parent.parent for s in workdir.glob("results/train/*/.resume/state.pt")
-            if not (s.parent.parent / "trained.pt").exists()]
+            if not (s.parent.parent / "trained.pt").exists() and s.parent.parent.name in _part_a(workdir)]
+
+
+_TRAININGS: dict[Path, dict] = {}
+
+
+def _trainings(workdir: Path) -> dict[str, dict]:
+    """The trainings of the test's config (groups.trainings), read once per run directory."""
+    if workdir not in _TRAININGS:
+        from pipeline.config import load
+        from pipeline.training.groups import trainings
+        _TRAININGS[workdir] = trainings(load(ROOT / "config.yaml", ROOT / "config.quick.yaml",
+                                             workdir / "tiny.yaml")["resolved"])
+    return _TRAININGS[workdir]
+
+
+def _part_a(workdir: Path) -> set[str]:
+    """The ids of the trainings of the test's Part A experiments."""
+    return {tid for tid, t in _trainings(workdir).items() if any(e in EXPS and "gain" not in e for e in t["experiments"])}
 
 
 def recorded(workdir: Path, exp: str, path: str | None = None) -> bool:
@@ -147,11 +167,7 @@ def recorded(workdir: Path, exp: str, path: str | None = None) -> bool:
 def served(training: Path) -> list[str]:
     """The experiments of EXPS a training (results/train/<id>/) serves, by the test's config (a
     training's file holds no experiment name: renaming one retrains nothing)."""
-    from pipeline.config import load
-    from pipeline.training.groups import trainings
-    workdir = training.parents[1].parent
-    resolved = load(ROOT / "config.yaml", ROOT / "config.quick.yaml", workdir / "tiny.yaml")["resolved"]
-    return [e for e in trainings(resolved)[training.name]["experiments"] if e in EXPS]
+    return [e for e in _trainings(training.parents[2])[training.name]["experiments"] if e in EXPS]
 
 
 def _npz(path: Path) -> dict:
