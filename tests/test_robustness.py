@@ -153,6 +153,12 @@ def _part_a(workdir: Path) -> set[str]:
     return {tid for tid, t in _trainings(workdir).items() if any(e in EXPS and "gain" not in e for e in t["experiments"])}
 
 
+def finished_trainings(workdir: Path) -> list[Path]:
+    """Training directories whose trained.pt Snakemake has recorded as finished."""
+    return [t for t in workdir.glob("results/train/*")
+            if recorded(workdir, "", f"results/train/{t.name}/trained.pt")]
+
+
 def recorded(workdir: Path, exp: str, path: str | None = None) -> bool:
     """Snakemake has recorded the run of `exp` (or the output `path`) as finished (its metadata, no
     incomplete mark). A job killed after writing metrics.json but before Snakemake saw it end is not
@@ -281,11 +287,11 @@ def test_interrupted_run_finishes_on_rerun_without_retraining(tmp_path, names_pa
     w = tmp_path
     first = start(w, names_path)
     r = runs(w)
-    # part-way: one run finished, another one training past its first checkpoint
+    # part-way: a training (or a run) finished, a Part A training past its first checkpoint
     # polled often, so that the signal can land just as a job ends: Snakemake is busiest then (it
     # records the job, picks the next ones), and once, a SIGTERM there hung it for good
-    wait_for(lambda: any(recorded(w, e) for e in EXPS) and checkpointed(w),
-             first, "a finished run and a checkpointed training", every=0.002)
+    wait_for(lambda: finished_trainings(w) and checkpointed(w),
+             first, "a finished training and a checkpointed one", every=0.002)
     training = checkpointed(w)
     if how == "kill one training job":
         # the job of a run past its first checkpoint (the other may be the deep net, which has none)
@@ -311,7 +317,8 @@ def test_interrupted_run_finishes_on_rerun_without_retraining(tmp_path, names_pa
     assert first.returncode != 0
     assert_nothing_looks_complete_that_is_not(w)
     finished = {e: (p / "metrics.json").stat().st_mtime_ns for e, p in r.items() if recorded(w, e)}
-    assert finished, "nothing had finished"
+    trained = {t: (t / "trained.pt").stat().st_mtime_ns for t in finished_trainings(w)}
+    assert trained, "no training had finished"
     if how == "SIGTERM":  # Snakemake's graceful stop: running jobs end, no new ones start
         assert all((t / "trained.pt").exists() for t in training), f"{training} were training: a SIGTERM lets them end"
         assert not all((w / t).exists() for t in targets()), "SIGTERM came too late to test anything"
@@ -324,7 +331,9 @@ def test_interrupted_run_finishes_on_rerun_without_retraining(tmp_path, names_pa
         snake(w, names_path, "--unlock")
         again = snake(w, names_path, check=False)
     assert again.returncode == 0, again.stderr[-6000:]
-    for e, mtime in finished.items():  # nothing that had finished is trained again
+    for t, mtime in trained.items():  # no training that had finished is trained again
+        assert (t / "trained.pt").stat().st_mtime_ns == mtime, f"{t.name} ({served(t)}) was retrained"
+    for e, mtime in finished.items():  # nor evaluated again
         assert (r[e] / "metrics.json").stat().st_mtime_ns == mtime, f"{e} was retrained"
     for e in [e for t in unrecorded for e in served(t)]:  # rewritten from the state kept after its last step
         m = json.loads((r[e] / "metrics.json").read_text())
