@@ -37,6 +37,7 @@ onsuccess:
     # stopped before Snakemake recorded it is rewritten, not retrained) are no longer needed
     from pipeline.training.rundir import prune_final_states
 
+    prune_final_states("results/train")  # training jobs (rules/train.smk)
     prune_final_states("results/runs")
 
 

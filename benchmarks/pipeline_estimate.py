@@ -3,12 +3,13 @@
     python benchmarks/pipeline_estimate.py --names data/names.txt [--cores 2] [--probe-steps 200]
 
 A full run of the default config takes hours with the simple loop, so this measures instead:
-for every training job the Snakefile would run with `runtime.engine: batched` (the groups of
+for every training job the Snakefile would run with `runtime.engine: batched` (the stacks of
 pipeline/training/groups.py), the engine's seconds per step on a short run of that exact stack, and the
 simple loop's seconds per step on one model of the same kind; both are scaled to the full step
 counts. Jobs are then packed onto `--cores` cores (longest first, one thread per job, as
-`snakemake -j<cores>` does) to give a wall time for each engine. It is an estimate: it leaves
-out the plots and the site (the same for both) and assumes steady per-step cost.
+`snakemake -j<cores>` does) to give a wall time for each engine, and the longest job against
+total / cores says how well the stacks balance. It is an estimate: it leaves out the plots, the
+site and each job's start (the same for both) and assumes steady per-step cost.
 """
 
 from __future__ import annotations
@@ -28,8 +29,8 @@ sys.path.insert(0, str(ROOT))
 
 from pipeline.config import load  # noqa: E402
 from pipeline.data import load_dataset  # noqa: E402
-from pipeline.training.engine import train_group  # noqa: E402
-from pipeline.training.groups import job_groups  # noqa: E402
+from pipeline.training.groups import group_specs, stacks, trainings  # noqa: E402
+from pipeline.training.jobs import fit_all, with_defaults  # noqa: E402
 from pipeline.training.loop import train  # noqa: E402
 
 
@@ -46,27 +47,43 @@ def main() -> None:
     p.add_argument("--config", default=str(ROOT / "config.yaml"))
     p.add_argument("--cores", type=int, default=2)
     p.add_argument("--probe-steps", type=int, default=200)
+    p.add_argument("--layout", choices=("trainings", "architecture"), default="trainings",
+                   help="trainings: the jobs the Snakefile runs (a training's seeds, experiments that differ "
+                        "only in their evaluation trained once); architecture: the earlier layout, every "
+                        "experiment trained, stacked by architecture and step count, cut at max_group")
     a = p.parse_args()
     torch.set_num_threads(1)
     cfg = load(a.config)
     resolved = cfg["resolved"]
     data = load_dataset(a.names)
-    jobs = job_groups(resolved, cfg["runtime"].get("max_group"))
+    trains = trainings(resolved)
+    if a.layout == "trainings":
+        jobs = {job: [with_defaults(trains[t]["spec"]) for t in tids]
+                for job, tids in stacks(trains, cfg["runtime"].get("max_group")).items()}
+    else:
+        specs = list(resolved.values())
+        jobs = {specs[idx[0]]["name"] + f"+{len(idx) - 1}": [specs[i] for i in idx]
+                for idx in group_specs(specs, cfg["runtime"].get("max_group"))}
     simple_rate: dict[tuple, float] = {}
+    trains_of = {tid: t["experiments"][0] for tid, t in trains.items()}  # an experiment of each (named by id)
+    trains_of |= {n: n for n in resolved}
     engine_jobs, simple_jobs = [], []
     print(f"{'job':40s} {'models':>6} {'steps':>7} {'simple s/model':>14} {'engine s/job':>12} {'ratio':>6}")
     with tempfile.TemporaryDirectory() as tmp:
-        for job, names in jobs.items():
-            specs = [dict(resolved[n], sampling=dict(resolved[n]["sampling"], count=0)) for n in names]
+        for job, specs in jobs.items():
+            names = [s["name"] for s in specs]
             steps = specs[0]["steps"]
             n = min(a.probe_steps, steps)
             short = [dict(s, steps=n, lr_decay_step=None) for s in specs]
             key = (specs[0]["kind"], specs[0].get("norm"), bool(specs[0].get("batchnorm")), specs[0].get("activation"))
             if key not in simple_rate:
-                m = train(short[0], data, Path(tmp) / job, log=io.StringIO())
+                probe = dict(resolved[trains_of[names[0]]], steps=n, lr_decay_step=None)
+                m = train(dict(probe, sampling=dict(probe["sampling"], count=0)), data, Path(tmp) / job,
+                          log=io.StringIO())
                 simple_rate[key] = m["train_seconds"] / n
             t = time.perf_counter()
-            train_group(short, data, log=io.StringIO())
+            fit_all(short, data, [Path(tmp) / job / str(i) for i in range(len(short))], log=io.StringIO(),
+                    done=lambda *_: None)
             t_engine = (time.perf_counter() - t) / n * steps
             t_simple = simple_rate[key] * steps
             engine_jobs.append(t_engine)
@@ -78,6 +95,8 @@ def main() -> None:
     print(f"\ntraining core-seconds: simple {cs:.0f}, engine {ce:.0f} ({cs / ce:.1f}x)")
     print(f"training wall on {a.cores} cores ({len(simple_jobs)} simple jobs, {len(engine_jobs)} engine jobs): "
           f"simple {ws:.0f} s, engine {we:.0f} s ({ws / we:.1f}x)")
+    print(f"engine: longest job {max(engine_jobs):.0f} s against total / cores {ce / a.cores:.0f} s "
+          f"(wall / (total / cores) = {we / (ce / a.cores):.2f})")
 
 
 if __name__ == "__main__":

@@ -49,18 +49,44 @@ def _train(a):
                                         "n_params", "train_seconds", "ms_per_step")}))
 
 
-def _train_many(a):
+def _specs(a, n: int, what: str, fill=None) -> list[dict]:
+    """--specs: a JSON list of `what`, n of them, each checked for shape (after `fill`)."""
     from pipeline.config.spec import check_spec
     from pipeline.errors import ConfigError
-    from pipeline.training.jobs import train_many
     specs = _json_arg(a.specs, "--specs")
-    if not isinstance(specs, list) or not specs:
-        raise ConfigError("--specs: expected a JSON list of resolved experiment specs, one per --out directory.")
-    specs = [check_spec(s, f"--specs[{i}]") for i, s in enumerate(specs)]
+    if not isinstance(specs, list) or not specs or len(specs) != n:
+        raise ConfigError(f"--specs: expected a JSON list of {what}.")
+    return [check_spec(fill(s) if fill and isinstance(s, dict) else s, f"--specs[{i}]") for i, s in enumerate(specs)]
+
+
+def _train_many(a):
+    from pipeline.training.jobs import train_many
+    specs = _specs(a, len(a.out), "resolved experiment specs, one per --out directory")
     ms = train_many(specs, a.data, a.out, threads=a.threads, checkpoint_every=a.checkpoint_every)
     for m in ms:
         print(json.dumps({k: m[k] for k in ("experiment", "initial_loss", "train_loss", "val_loss", "test_loss",
                                             "train_seconds", "ms_per_step")}))
+
+
+def _train_stack(a):
+    from pipeline.training.jobs import train_stack, with_defaults
+    # an experiment's spec without its evaluation keys (training/groups.py): no name, sampling, on_divergence
+    specs = _specs(a, len(a.out), "training specs, one per --out file", fill=with_defaults)
+    train_stack(specs, a.data, a.out, threads=a.threads, checkpoint_every=a.checkpoint_every,
+                simple=a.engine == "simple")
+
+
+def _evaluate(a):
+    import torch
+
+    from pipeline.errors import ConfigError
+    from pipeline.training.store import evaluate_many
+    if len(a.trained) != len(a.out):
+        raise ConfigError(f"evaluate: {len(a.trained)} --trained files but {len(a.out)} --out directories.")
+    specs = _specs(a, len(a.out), "resolved experiment specs, one per --trained file and --out directory")
+    torch.set_num_threads(a.threads)  # the training job's: the same threads give the same numbers
+    for m in evaluate_many(specs, a.trained, a.data, a.out):
+        print(json.dumps({k: m[k] for k in ("experiment", "initial_loss", "train_loss", "val_loss", "test_loss")}))
 
 
 def _plot(a):
@@ -213,6 +239,31 @@ def main(argv: list[str] | None = None) -> int:
     s.add_argument("--checkpoint-every", type=_count(0), default=0,
                    help="steps between resumable checkpoints of each stack (in its first run directory)")
     s.set_defaults(func=_train_many)
+
+    s = sub.add_parser("train-stack", help="train the trainings of one stack into their trained.pt files",
+                       description="Train training specs (pipeline/training/groups.py: an experiment's spec "
+                                   "without its evaluation keys) with the batched engine, each into a trained.pt "
+                                   "that `evaluate` turns into run directories.")
+    s.add_argument("--specs", required=True, help="a JSON list of training specs")
+    s.add_argument("--data", required=True, help="the word list, e.g. data/names.txt")
+    s.add_argument("--out", nargs="+", required=True, help="one trained.pt per spec, in order")
+    s.add_argument("--threads", type=_count(1), default=1, help="torch threads (default 1)")
+    s.add_argument("--checkpoint-every", type=_count(0), default=0,
+                   help="steps between resumable checkpoints (beside the first out file, in .resume/)")
+    s.add_argument("--engine", choices=("batched", "simple"), default="batched",
+                   help="simple: the lecture's loop for every spec (runtime.engine: simple)")
+    s.set_defaults(func=_train_stack)
+
+    s = sub.add_parser("evaluate", help="write experiments' run directories from their trainings",
+                       description="Evaluate finished trainings (trained.pt of `train-stack`) as experiments (running "
+                                   "statistics or calibrated BatchNorm, losses, samples) into run directories. An "
+                                   "experiment with on_divergence: stop whose training diverged fails the step.")
+    s.add_argument("--specs", required=True, help="a JSON list of resolved experiment specs")
+    s.add_argument("--trained", nargs="+", required=True, help="each spec's training file (trained.pt), in order")
+    s.add_argument("--data", required=True, help="the word list, e.g. data/names.txt")
+    s.add_argument("--out", nargs="+", required=True, help="each spec's run directory, e.g. results/runs/kaiming")
+    s.add_argument("--threads", type=_count(1), default=1, help="torch threads: its training job's (default 1)")
+    s.set_defaults(func=_evaluate)
 
     s = sub.add_parser("plot", help="render every figure of one run",
                        description="Render the figures of one experiment's run directory (PNG, SVG, PDF, dark "

@@ -66,6 +66,11 @@ def _rule_steps(wf, tmp, deep, mlp, demo, part_a):
     yield "train", ["train", "--spec", json.dumps(mlp), "--data", "data/names.txt", "--out", f"{tmp}/t"]
     yield "train-many", ["train-many", "--specs", json.dumps([deep, deep | {"seed": 1}]), "--data",
                          "data/names.txt", "--out", f"{tmp}/m1", f"{tmp}/m2"]
+    tspec = wf.jobs.trainings[wf.jobs.of["kaiming"]]["spec"] | {"steps": 3, "lr_decay_step": 1}
+    yield "train-stack", ["train-stack", "--specs", json.dumps([tspec]), "--data", "data/names.txt",
+                          "--out", f"{tmp}/ts/trained.pt"]
+    yield "evaluate", ["evaluate", "--specs", json.dumps([mlp]), "--trained", f"{tmp}/ts/trained.pt", "--data",
+                       "data/names.txt", "--out", f"{tmp}/ev"]
     yield "plot", ["plot", "--run", "results/runs/kaiming", "--out", f"{tmp}/fig"]
     yield "plot", ["plot", "--run", "results/runs/tanh_gain_5_3", "--out", f"{tmp}/fig2"]
     yield "plot-part-a", ["plot-part-a", "--runs", *(f"results/runs/{n}" for n in part_a), "--out", f"{tmp}/pa"]
@@ -81,14 +86,14 @@ def test_each_step_imports_only_what_its_rule_lists(quick_run, wf, tmp_path):
         missing = imported(args, quick_run) - code
         assert not missing, f"`python -m pipeline {step}` imported {sorted(missing)}, absent from its code inputs"
         seen.add(step)
-    assert seen >= {"train", "train-many", "plot", "report", "study", "demo"}
+    assert seen >= {"train", "train-many", "train-stack", "evaluate", "plot", "report", "study", "demo"}
 
 
 def test_lists_are_per_step_not_everything():
     """A figure edit must not retrain: the plot step's inputs hold no training code, and back."""
     def rel(files):
         return {os.path.relpath(f, ROOT / "pipeline") for f in files}
-    plot, train = rel(codegraph.code_for("plot")), rel(codegraph.code_for("train-many"))
+    plot, train = rel(codegraph.code_for("plot")), rel(codegraph.code_for("train-stack"))
     assert "plots/__init__.py" in plot and "training/loop.py" not in plot and "nn/models.py" not in plot
     assert {"training/engine.py", "training/loop.py", "nn/models.py", "nn/layers.py"} <= train
     assert "plots/__init__.py" not in train

@@ -31,7 +31,7 @@ from tests.conftest import ROOT, default_signals, shared_run
 pytestmark = pytest.mark.slow
 
 EXPS = ["kaiming", "batchnorm", "batchnorm_gain_5_3"]  # two Part A variants and a deep net
-MLP_STEPS = 3000
+MLP_STEPS = 12000  # a Part A training lasts a few seconds: a run's evaluation can be recorded while it trains
 TINY = f"""
 runtime: {{engine: simple, checkpoint_every: 500}}
 defaults:
@@ -127,14 +127,53 @@ def runs(workdir: Path) -> dict[str, Path]:
     return {e: workdir / "results" / "runs" / e for e in EXPS}
 
 
-def recorded(workdir: Path, exp: str) -> bool:
-    """Snakemake has recorded the training of `exp` as finished (its metadata, no incomplete mark).
-    A job killed after writing metrics.json but before Snakemake saw it end is not finished: it is
-    rightly redone."""
-    key = urlsafe_b64encode(f"results/runs/{exp}/metrics.json".encode()).decode()
-    return ((workdir / "results/runs" / exp / "metrics.json").exists()
+def checkpointed(workdir: Path) -> list[Path]:
+    """Part A training directories (results/train/<id>/) with a resume state and no finished
+    training yet: trainings part-way. (A deep net of 41 steps has no checkpoint before its last
+    step, where it keeps its final state for a moment before writing trained.pt: not part-way.)"""
+    return [s.parent.parent for s in workdir.glob("results/train/*/.resume/state.pt")
+            if not (s.parent.parent / "trained.pt").exists() and s.parent.parent.name in _part_a(workdir)]
+
+
+_TRAININGS: dict[Path, dict] = {}
+
+
+def _trainings(workdir: Path) -> dict[str, dict]:
+    """The trainings of the test's config (groups.trainings), read once per run directory."""
+    if workdir not in _TRAININGS:
+        from pipeline.config import load
+        from pipeline.training.groups import trainings
+        _TRAININGS[workdir] = trainings(load(ROOT / "config.yaml", ROOT / "config.quick.yaml",
+                                             workdir / "tiny.yaml")["resolved"])
+    return _TRAININGS[workdir]
+
+
+def _part_a(workdir: Path) -> set[str]:
+    """The ids of the trainings of the test's Part A experiments."""
+    return {tid for tid, t in _trainings(workdir).items() if any(e in EXPS and "gain" not in e for e in t["experiments"])}
+
+
+def finished_trainings(workdir: Path) -> list[Path]:
+    """Training directories whose trained.pt Snakemake has recorded as finished."""
+    return [t for t in workdir.glob("results/train/*")
+            if recorded(workdir, "", f"results/train/{t.name}/trained.pt")]
+
+
+def recorded(workdir: Path, exp: str, path: str | None = None) -> bool:
+    """Snakemake has recorded the run of `exp` (or the output `path`) as finished (its metadata, no
+    incomplete mark). A job killed after writing metrics.json but before Snakemake saw it end is not
+    finished: it is rightly redone."""
+    path = path or f"results/runs/{exp}/metrics.json"
+    key = urlsafe_b64encode(path.encode()).decode()
+    return ((workdir / path).exists()
             and (workdir / ".snakemake/metadata" / key).exists()
             and not (workdir / ".snakemake/incomplete" / key).exists())
+
+
+def served(training: Path) -> list[str]:
+    """The experiments of EXPS a training (results/train/<id>/) serves, by the test's config (a
+    training's file holds no experiment name: renaming one retrains nothing)."""
+    return [e for e in _trainings(training.parents[2])[training.name]["experiments"] if e in EXPS]
 
 
 def _npz(path: Path) -> dict:
@@ -187,7 +226,7 @@ def clean(tmp_path_factory, names_path) -> Path:
 def concurrent(tmp_path_factory, names_path) -> tuple[Path, subprocess.CompletedProcess, str]:
     w = tmp_path_factory.mktemp("concurrent")
     first = start(w, names_path)
-    wait_for(lambda: any((r / ".resume").exists() for r in runs(w).values()), first, "a training job")
+    wait_for(lambda: list(w.glob("results/train/*/.resume")), first, "a training job")
     second = snake(w, names_path, check=False)
     out = finish(first, "a second Snakemake was refused", timeout=900)
     assert first.returncode == 0, out[-6000:]
@@ -222,16 +261,16 @@ def test_two_clean_runs_are_byte_identical(concurrent, clean):
 
 # ---- 1 + 2: interruption, and resume through Snakemake --------------------------------------
 
-def _pids_of_training(workdir: Path, of: list[str] | None = None) -> list[int]:
-    """The `python -m pipeline train` (or `train-many`) processes of the Snakemake run in `workdir`
-    (not the shells); with `of`, only those training one of these experiments."""
+def _pids_of_training(workdir: Path, of: list[Path] | None = None) -> list[int]:
+    """The `python -m pipeline train-stack` (or `train`, `train-many`) processes of the Snakemake run
+    in `workdir` (not the shells); with `of`, only those writing one of these training directories."""
     out = subprocess.run(["ps", "-ww", "-eo", "pid,args"], capture_output=True, text=True).stdout  # whole lines
     pids = []
     for line in out.splitlines()[1:]:
         pid, *args = line.split()
         if args and Path(args[0]).name.startswith("python") and args[1:3] == ["-m", "pipeline"] \
-                and args[3:4] in (["train"], ["train-many"]) and _cwd(int(pid)) == workdir \
-                and (of is None or any(f"results/runs/{e}" in args for e in of)):
+                and args[3:4] in (["train"], ["train-many"], ["train-stack"]) and _cwd(int(pid)) == workdir \
+                and (of is None or any(f"results/train/{t.name}/trained.pt" in args for t in of)):
             pids.append(int(pid))
     return pids
 
@@ -248,13 +287,12 @@ def test_interrupted_run_finishes_on_rerun_without_retraining(tmp_path, names_pa
     w = tmp_path
     first = start(w, names_path)
     r = runs(w)
-    # part-way: one run finished, another one training past its first checkpoint
+    # part-way: a training (or a run) finished, a Part A training past its first checkpoint
     # polled often, so that the signal can land just as a job ends: Snakemake is busiest then (it
     # records the job, picks the next ones), and once, a SIGTERM there hung it for good
-    wait_for(lambda: any(recorded(w, e) for e in EXPS)
-             and any((p / ".resume" / "state.pt").exists() and not (p / "metrics.json").exists() for p in r.values()),
-             first, "a finished run and a checkpointed one", every=0.002)
-    training = [e for e, p in r.items() if (p / ".resume" / "state.pt").exists() and not (p / "metrics.json").exists()]
+    wait_for(lambda: finished_trainings(w) and checkpointed(w),
+             first, "a finished training and a checkpointed one", every=0.002)
+    training = checkpointed(w)
     if how == "kill one training job":
         # the job of a run past its first checkpoint (the other may be the deep net, which has none)
         victims = _pids_of_training(w.resolve(), of=training)
@@ -268,7 +306,8 @@ def test_interrupted_run_finishes_on_rerun_without_retraining(tmp_path, names_pa
         os.killpg(first.pid, getattr(signal, how))
     finish(first, how if how.startswith("SIG") else "one of its training jobs was killed")
     # trainings that ended after Snakemake stopped listening: their files are there, unrecorded
-    unrecorded = [e for e in training if (r[e] / "metrics.json").exists() and not recorded(w, e)]
+    unrecorded = [t for t in training
+                  if (t / "trained.pt").exists() and not recorded(w, "", f"results/train/{t.name}/trained.pt")]
     if how == "SIGINT to Snakemake alone":
         assert unrecorded, "no training ended unrecorded: the case this test is for did not happen"
     if how == "SIGKILL":  # nothing of Snakemake survives it; end its orphaned jobs as the OS would
@@ -278,9 +317,10 @@ def test_interrupted_run_finishes_on_rerun_without_retraining(tmp_path, names_pa
     assert first.returncode != 0
     assert_nothing_looks_complete_that_is_not(w)
     finished = {e: (p / "metrics.json").stat().st_mtime_ns for e, p in r.items() if recorded(w, e)}
-    assert finished, "nothing had finished"
+    trained = {t: (t / "trained.pt").stat().st_mtime_ns for t in finished_trainings(w)}
+    assert trained, "no training had finished"
     if how == "SIGTERM":  # Snakemake's graceful stop: running jobs end, no new ones start
-        assert all(recorded(w, e) for e in training), f"{training} were training: a SIGTERM lets them end"
+        assert all((t / "trained.pt").exists() for t in training), f"{training} were training: a SIGTERM lets them end"
         assert not all((w / t).exists() for t in targets()), "SIGTERM came too late to test anything"
     else:
         assert len(finished) < len(EXPS), finished
@@ -291,16 +331,18 @@ def test_interrupted_run_finishes_on_rerun_without_retraining(tmp_path, names_pa
         snake(w, names_path, "--unlock")
         again = snake(w, names_path, check=False)
     assert again.returncode == 0, again.stderr[-6000:]
-    for e, mtime in finished.items():  # nothing that had finished is trained again
+    for t, mtime in trained.items():  # no training that had finished is trained again
+        assert (t / "trained.pt").stat().st_mtime_ns == mtime, f"{t.name} ({served(t)}) was retrained"
+    for e, mtime in finished.items():  # nor evaluated again
         assert (r[e] / "metrics.json").stat().st_mtime_ns == mtime, f"{e} was retrained"
-    for e in unrecorded:  # rewritten from the state kept after its last step, not trained again
+    for e in [e for t in unrecorded for e in served(t)]:  # rewritten from the state kept after its last step
         m = json.loads((r[e] / "metrics.json").read_text())
         assert m["resumed_from_step"] == m["steps"], f"{e} was trained again from step {m['resumed_from_step']}"
     resumed = [e for e in EXPS if e not in finished
                and json.loads((r[e] / "metrics.json").read_text())["resumed_from_step"]]
     if how != "SIGTERM":  # after a SIGTERM, a run not finished had not started: nothing to resume
         assert resumed, "no interrupted run resumed from its checkpoint"
-    assert not any((p / ".resume").exists() for p in r.values())
+    assert not list(w.glob("results/train/*/.resume"))  # onsuccess: every state of a finished training is gone
     assert_same_numbers(clean, w)  # resumed or not, the numbers of an uninterrupted run
 
 
@@ -320,7 +362,8 @@ def test_killed_batched_job_resumes_its_stack_exactly(tmp_path, names_path):
         (w / "batched.yaml").write_text(BATCHED)
         cmd = [sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile"), "-d", str(w),
                "--configfile", str(ROOT / "config.yaml"), str(ROOT / "config.quick.yaml"), str(w / "batched.yaml"),
-               "--config", f"names_path={names_path}", "-j2", "results/runs/kaiming/metrics.json"]
+               "--config", f"names_path={names_path}", "-j2", "results/runs/kaiming/metrics.json",
+               "results/runs/kaiming.seed1/metrics.json"]
         if background:
             return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                                     start_new_session=True, preexec_fn=default_signals)
@@ -329,13 +372,13 @@ def test_killed_batched_job_resumes_its_stack_exactly(tmp_path, names_path):
     w = tmp_path / "killed"
     first = run(w, background=True)
     logs = w / "logs" / "train"
-    wait_for(lambda: list(w.glob("results/runs/*/.resume/state.pt")), first, "the stack's first checkpoint")
+    wait_for(lambda: list(w.glob("results/train/*/.resume/state.pt")), first, "the stack's first checkpoint")
     victims = _pids_of_training(w.resolve())
     assert victims, "no training process found"
     os.kill(victims[0], signal.SIGKILL)
     out = finish(first, "its training job was killed")
     assert first.returncode != 0, out[-3000:]
-    (state,) = w.glob("results/runs/*/.resume/state.pt")
+    (state,) = w.glob("results/train/*/.resume/state.pt")
     assert not list(w.glob("results/runs/*/metrics.json")), "nothing may look complete"
     (log,) = logs.glob("*.log")  # the stack's one job
 

@@ -57,8 +57,10 @@ class MLP:
         if bn:
             self.bngain = torch.ones((1, n_hidden))
             self.bnbias = torch.zeros((1, n_hidden))
-            self.bnmean_running = torch.zeros((1, n_hidden))
-            self.bnstd_running = torch.ones((1, n_hidden))
+            # an experiment keeps running statistics at its momentum; a training shared by several
+            # (pipeline/training/groups.py) keeps one set per momentum: they never touch a gradient
+            self.momenta = list(bn["momenta"]) if "momenta" in bn else [bn["momentum"]]
+            self.running = {m: (torch.zeros((1, n_hidden)), torch.ones((1, n_hidden))) for m in self.momenta}
             self.bnmean = self.bnstd = None  # calibrated over the training set after training
         self.training = True
         self.hpreact: torch.Tensor | None = None  # last pre-activations, for the diagnostics
@@ -71,13 +73,47 @@ class MLP:
     def parameters(self) -> list[torch.Tensor]:
         return [p for _, p in self.named_parameters()]
 
+    # the running statistics at the (first) momentum, under the lecture's names
+    @property
+    def bnmean_running(self) -> torch.Tensor:
+        return self.running[self.momenta[0]][0]
+
+    @bnmean_running.setter
+    def bnmean_running(self, t: torch.Tensor) -> None:
+        self.running[self.momenta[0]] = (t, self.running[self.momenta[0]][1])
+
+    @property
+    def bnstd_running(self) -> torch.Tensor:
+        return self.running[self.momenta[0]][1]
+
+    @bnstd_running.setter
+    def bnstd_running(self, t: torch.Tensor) -> None:
+        self.running[self.momenta[0]] = (self.running[self.momenta[0]][0], t)
+
     def buffers(self) -> dict[str, torch.Tensor]:
+        """bnmean_running, bnstd_running [, bnmean, bnstd]; a training keeping several momenta
+        names each set `bnmean_running@<momentum>`, `bnstd_running@<momentum>`."""
         if not self.bn:
             return {}
-        out = {"bnmean_running": self.bnmean_running, "bnstd_running": self.bnstd_running}
+        if len(self.momenta) == 1:
+            out = {"bnmean_running": self.bnmean_running, "bnstd_running": self.bnstd_running}
+        else:
+            out = {f"{n}@{m}": t for m, pair in self.running.items()
+                   for n, t in zip(("bnmean_running", "bnstd_running"), pair, strict=True)}
         if self.bnmean is not None:
             out |= {"bnmean": self.bnmean, "bnstd": self.bnstd}
         return out
+
+    def load_buffers(self, bufs: dict[str, torch.Tensor]) -> None:
+        for key, t in bufs.items():
+            name, _, m = key.partition("@")
+            if not m:
+                setattr(self, name, t)
+                continue
+            i = ("bnmean_running", "bnstd_running").index(name)
+            pair = list(self.running[float(m)])
+            pair[i] = t
+            self.running[float(m)] = tuple(pair)
 
     def preact(self, X: torch.Tensor) -> torch.Tensor:
         emb = self.C[X]
@@ -92,9 +128,8 @@ class MLP:
                 bnstdi = hpreact.std(0, keepdim=True)  # unbiased, as the lecture
                 hpreact = self.bngain * (hpreact - bnmeani) / bnstdi + self.bnbias
                 with torch.no_grad():
-                    m = self.bn["momentum"]
-                    self.bnmean_running = (1 - m) * self.bnmean_running + m * bnmeani
-                    self.bnstd_running = (1 - m) * self.bnstd_running + m * bnstdi
+                    for m, (mean, std) in self.running.items():
+                        self.running[m] = ((1 - m) * mean + m * bnmeani, (1 - m) * std + m * bnstdi)
             else:
                 mean, std = self.eval_stats()
                 hpreact = self.bngain * (hpreact - mean) / std + self.bnbias
@@ -237,11 +272,7 @@ def build_model(spec: dict, vocab_size: int, block_size: int, g: torch.Generator
 
 
 def set_buffers(model: MLP | DeepMLP, bufs: dict[str, torch.Tensor]) -> None:
-    if isinstance(model, DeepMLP):
-        model.load_buffers(bufs)
-    else:
-        for k, v in bufs.items():
-            setattr(model, k, v)
+    model.load_buffers(bufs)
 
 
 def loss_fn(logits: torch.Tensor, Y: torch.Tensor) -> torch.Tensor:

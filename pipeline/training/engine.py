@@ -14,18 +14,22 @@ classes (nn/models.py, same order), then its minibatches exactly as the simple l
 gives the same numbers, the CPU sampler is sequential). So a model trained here sees the
 init and minibatches it would see alone, and `tests/test_engine.py` holds its losses to the
 simple loop's. The run directory is written by the same code as the simple loop
-(`rundir.finish_run`, called by jobs.train_many), so plots and the site cannot tell which
-trained a run.
+(`rundir.finish_run`, through store.evaluate or jobs.train_many), so plots and the site cannot
+tell which trained a run. Every op works on each model's own slice in the same way whatever M
+is, so a model comes out with the same bits alone or in any stack (tests/test_trainings.py):
+stacking is scheduling only.
 
 Checkpoints (`checkpoint_every` > 0): a stack saves one resumable state (rundir.save_state),
-in the run directory of its first model (`<run>/.resume/state.pt`): every model's parameters
+beside its first training's file (`results/train/<id>/.resume/state.pt`; the first run directory
+with jobs.train_many): every model's parameters
 and buffers, every generator's state, the loss history so far, probes and divergences, keyed
 on all the stack's specs and the data checksum. Chunks of minibatches are cut at every
 multiple of `checkpoint_every` as well as every CHUNK steps, so a stack checkpoints at
 exactly the steps the simple loop does. Cutting a chunk changes no number (the draws are
 sequential), so a resumed stack ends with exactly the numbers of an uninterrupted one.
 
-Entry point: `train_group(specs, data, ...)`; jobs.train_many writes the run directories.
+Entry point: `train_group(specs, data, ...)`; jobs.train_stack saves the trainings, store.evaluate
+writes the run directories.
 """
 
 from __future__ import annotations
@@ -85,10 +89,15 @@ class MLPStack:
         self.b2u = self.p["b2"].unsqueeze(1)
         if self.bn:
             self.gainu, self.biasu = self.p["bngain"].unsqueeze(1), self.p["bnbias"].unsqueeze(1)
-            self.rmean = torch.cat([m.bnmean_running for m in models]).unsqueeze(1)  # (M,1,H)
-            self.rstd = torch.cat([m.bnstd_running for m in models]).unsqueeze(1)
-            mom = torch.tensor([s["batchnorm"]["momentum"] for s in specs]).view(-1, 1, 1)
-            self.mom, self.keep = mom, torch.tensor([1 - s["batchnorm"]["momentum"] for s in specs]).view(-1, 1, 1)
+            # running statistics (M,K,H): K sets per model, one per momentum it keeps (a shared
+            # training keeps several; groups.py), a shorter list padded with its last momentum
+            self.momenta = [m.momenta for m in models]
+            K = max(len(ms) for ms in self.momenta)
+            padded = [ms + ms[-1:] * (K - len(ms)) for ms in self.momenta]
+            self.rmean = torch.zeros(self.M, K, self.H)
+            self.rstd = torch.ones(self.M, K, self.H)
+            self.mom = torch.tensor(padded, dtype=torch.float32).view(self.M, K, 1)
+            self.keep = torch.tensor([[1 - m for m in ms] for ms in padded], dtype=torch.float32).view(self.M, K, 1)
         self.gout = torch.zeros(self.M, self.B, self.V)
         self.offsets = torch.arange(self.M).view(-1, 1, 1, 1) * self.V  # model m's rows of the flat C
         self.lr_key = None
@@ -171,7 +180,13 @@ class MLPStack:
         for n in ("bngain", "bnbias"):
             if n in params:
                 params[n] = params[n].view(1, -1)
-        bufs = {"bnmean_running": self.rmean[m].clone(), "bnstd_running": self.rstd[m].clone()} if self.bn else {}
+        bufs = {}
+        if self.bn:
+            ms = self.momenta[m]
+            for k, mk in enumerate(ms):
+                suffix = f"@{mk}" if len(ms) > 1 else ""
+                bufs[f"bnmean_running{suffix}"] = self.rmean[m, k:k + 1].clone()
+                bufs[f"bnstd_running{suffix}"] = self.rstd[m, k:k + 1].clone()
         grads = [(f"grad of {n}", self.g[n][m] / self.B) for n in self.names]
         bad = first_nonfinite([("logits", logits)] + list(params.items()) + grads) if logits is not None else None
         return {"params": params, "buffers": bufs, "first_nonfinite": bad}
@@ -180,8 +195,7 @@ class MLPStack:
         with torch.no_grad():
             for n, t in state["params"].items():
                 getattr(model, n).copy_(t.view_as(getattr(model, n)))
-        for n, t in state["buffers"].items():
-            setattr(model, n, t.view(1, -1).clone())
+        model.load_buffers({n: t.view(1, -1).clone() for n, t in state["buffers"].items()})
 
 
 def _draw(gens: list[torch.Generator], n_rows: int, steps: int, batch: int) -> torch.Tensor:

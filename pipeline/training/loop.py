@@ -77,6 +77,18 @@ def train(spec: dict, data: Dataset | str | Path, out_dir: str | Path, *, thread
     out_dir.mkdir(parents=True, exist_ok=True)
     if not isinstance(data, Dataset):
         data = load_dataset(data, spec["block_size"], spec["split_seed"])
+    state_path = out_dir / ".resume" / "state.pt"
+    r = fit(spec, data, state_path=state_path, checkpoint_every=checkpoint_every, log=log)
+    return finish_run(spec, data, out_dir, r["model"], history=r["history"], probes=r["probes"],
+                      diverged=r["diverged"], named2d=r["named2d"], train_seconds=r["train_seconds"],
+                      threads=threads, engine="simple", t_start=t_start, start=r["resumed_from_step"])
+
+
+def fit(spec: dict, data: Dataset, *, state_path: Path | None = None, checkpoint_every: int = 0,
+        log=None) -> dict:
+    """The lecture's loop on one spec (an experiment's, or a training's: groups.py). Returns the
+    trained model, its history and probes, the divergence if any, and timings; saves a resumable
+    state at `state_path` every `checkpoint_every` steps and resumes from one saved for this spec."""
     name = spec["name"]
     Xtr, Ytr = data.splits["train"]
 
@@ -93,10 +105,9 @@ def train(spec: dict, data: Dataset | str | Path, out_dir: str | Path, *, thread
     if deep:
         history["ud"] = np.full((steps, len(named2d)), np.nan, dtype=np.float32)
     probes: dict[str, np.ndarray] = {}
-    state_path = out_dir / ".resume" / "state.pt"
     start, train_seconds = 0, 0.0
     key = resume_key(spec, data.sha256)  # a state is only valid for this spec and this data
-    state = _load_state(state_path, model, g, key) if checkpoint_every else None
+    state = _load_state(state_path, model, g, key) if checkpoint_every and state_path else None
     if state is not None:
         start, history, probes, train_seconds = (state["step"], state["history"], state["probes"],
                                                   state["train_seconds"])
@@ -142,14 +153,12 @@ def train(spec: dict, data: Dataset | str | Path, out_dir: str | Path, *, thread
             _probe_weights(model, "init" if i == 0 else "final", probes)
         progress.update(i, lossv)
         # every `checkpoint_every` steps, and after the last one: kept until Snakemake accepts the run
-        if checkpoint_every and ((i + 1) % checkpoint_every == 0 or i + 1 == steps):
+        if checkpoint_every and state_path and ((i + 1) % checkpoint_every == 0 or i + 1 == steps):
             _save_state(state_path, model, i + 1, g, history, probes, key,
                         train_seconds + time.perf_counter() - t_loop)
     progress.close()
     train_seconds += time.perf_counter() - t_loop
 
-    return finish_run(spec, data, out_dir, model, history=history, probes=probes, diverged=diverged,
-                      named2d=[n for n, _ in named2d], train_seconds=train_seconds, threads=threads, engine="simple",
-                      t_start=t_start, start=start)
-
-
+    return {"model": model, "history": history, "probes": probes, "diverged": diverged,
+            "named2d": [n for n, _ in named2d], "train_seconds": train_seconds, "resumed_from_step": start,
+            "engine": "simple"}

@@ -180,19 +180,28 @@ def drop_state(path: Path) -> None:
             pass
 
 
+def _finished_steps(d: Path) -> int | None:
+    """The step count of the finished run or training in `d`; None if none is written there."""
+    if (d / "metrics.json").exists():  # a run directory (loop.train, jobs.train_many)
+        return json.loads((d / "config.json").read_text())["spec"]["steps"]
+    if (d / "trained.pt").exists():  # a training's directory (jobs.train_stack, store.py)
+        return torch.load(d / "trained.pt", weights_only=True)["spec"]["steps"]
+    return None
+
+
 def prune_final_states(runs_dir: str | Path) -> list[Path]:
-    """Remove the resume states of finished trainings (step = the run's steps) under `runs_dir`:
-    for the Snakefile's `onsuccess`, when Snakemake has recorded every job it ran as done.
-    A state part-way through a run, or of a run not written, stays. Returns what was removed."""
+    """Remove the resume states of finished trainings (step = the run's steps) under `runs_dir`
+    (results/runs or results/train): for the Snakefile's `onsuccess`, when Snakemake has recorded
+    every job it ran as done. A state part-way through a run, or of a run not written, stays.
+    Returns what was removed."""
     removed = []
     for state_path in sorted(Path(runs_dir).glob("*/.resume/state.pt")):
-        run = state_path.parent.parent
         try:
-            steps = json.loads((run / "config.json").read_text())["spec"]["steps"]
+            steps = _finished_steps(state_path.parent.parent)
             step = torch.load(state_path, weights_only=True)["step"]
         except (OSError, ValueError, KeyError, RuntimeError):  # not a finished run, or not ours
             continue
-        if (run / "metrics.json").exists() and step >= steps:
+        if steps is not None and step >= steps:
             drop_state(state_path)
             removed.append(state_path)
     return removed

@@ -4,7 +4,8 @@ Everything that is logic lives here and in the modules beside it, so the rules s
 
 - `experiments` (experiments.py): every experiment, its spec and the wildcard patterns;
   `demos`: Part C's demonstrations;
-- `runtime`, `jobs` (jobs.py): the engine's settings and the training jobs, grouped once;
+- `runtime`, `jobs` (jobs.py): the engine's settings, the trainings (experiments that differ only
+  in how they are evaluated share one), the jobs that train them and the jobs that evaluate them;
 - `figures` (targets.py): the figure files each rule writes and `rule all` asks for;
 - `studies` (studies.py): the study jobs, from the registry of pipeline/studies/;
 - `asks` (resources.py): what each job asks a scheduler for;
@@ -45,7 +46,7 @@ class Plan:
         self.figures = Figures(self.experiments, self.demos)
         self.report = ReportGroups(self.experiments.resolved)  # snakemake --report's groups
         self.studies = Studies(self.cfg)
-        self.asks = Asks(self.experiments.resolved, self.jobs.members)
+        self.asks = Asks(self.jobs.trainings, self.jobs.members, self.jobs.evaluations)
         self.site = SitePages(self.experiments, self.demos, self.figures, self.studies)
         self.data_identity = data_identity(self.cfg)  # the word list's sha256 (data_source.py), checked now
         self.data_source = {"names_url": self.cfg["names_url"], "names_path": self.cfg["names_path"] or ""}

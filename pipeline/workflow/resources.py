@@ -26,8 +26,10 @@ MS_PER_STEP = {("mlp", "one"): 2.557, ("mlp", "stack"): 0.271,
 START_S = 10  # python + torch import, data load, split losses and samples: a quick job's wall time
 RULE_RSS_MB = {  # the other rules: largest max_rss seen (study: rule study_*, benchmarks/beyond/)
     "data": 228, "plot": 288, "demo": 276, "report": 227, "study": 618, "site": 572,
+    "evaluate": 1159,  # an evaluation job (run directories from training files), quick run
 }
 RULE_S = {"data": 7, "plot": 20, "demo": 10, "report": 3, "study": 16, "site": 30}
+EVAL_S = {"start": 10, "run": 5}  # an evaluation job: its start, and each run directory it writes
 # On a cluster every job also holds two Snakemake processes: the one Slurm starts (356 MB) and the
 # job step it runs (about 300 MB: a Slurm step's MaxRSS minus the job's own max_rss). Slurm counts
 # them against the job's memory, so every ask includes them.
@@ -71,21 +73,29 @@ def scaled(value: int):
 class Asks:
     """Each rule's `resources:`: the measured asks above, for the jobs of this config."""
 
-    def __init__(self, resolved: dict[str, dict], stacks: dict[str, list[str]]):
-        self.resolved = resolved
-        self.stacks = stacks  # batched training job -> its experiments
+    def __init__(self, trainings: dict[str, dict], stacks: dict[str, list[str]],
+                 evaluations: dict[str, list[str]] | None = None):
+        self.trainings = trainings  # training id -> {"spec": ..., "experiments": [...]}
+        self.stacks = stacks  # batched training job -> its training ids
+        self.evaluations = evaluations or {}  # evaluation job -> its training ids
 
     def training_job(self, job: str) -> dict:
-        """mem_mb and runtime of a batched training job (one stack of experiments)."""
-        return {k: scaled(v) for k, v in train([self.resolved[e] for e in self.stacks[job]]).items()}
+        """mem_mb and runtime of a batched training job (one stack of trainings)."""
+        return {k: scaled(v) for k, v in train([self.trainings[t]["spec"] for t in self.stacks[job]]).items()}
 
     def train_mem_mb(self, wildcards, attempt) -> int:
-        """mem_mb of rule `train` (the simple loop, one experiment), doubled on each retry."""
-        return train([self.resolved[wildcards.exp]])["mem_mb"] * 2 ** (attempt - 1)
+        """mem_mb of rule `train` (the simple loop, one training), doubled on each retry."""
+        return train([self.trainings[wildcards.tid]["spec"]])["mem_mb"] * 2 ** (attempt - 1)
 
     def train_runtime(self, wildcards, attempt) -> int:
         """runtime (minutes) of rule `train`, doubled on each retry."""
-        return train([self.resolved[wildcards.exp]])["runtime"] * 2 ** (attempt - 1)
+        return train([self.trainings[wildcards.tid]["spec"]])["runtime"] * 2 ** (attempt - 1)
+
+    def evaluation(self, job: str) -> dict:
+        """mem_mb and runtime of an evaluation job: one model in memory at a time, a few seconds each."""
+        n = sum(len(self.trainings[t]["experiments"]) for t in self.evaluations[job])
+        ask = {"mem_mb": mem_ask(RULE_RSS_MB["evaluate"]), "runtime": runtime_ask(EVAL_S["start"] + n * EVAL_S["run"])}
+        return {k: scaled(v) for k, v in ask.items()}
 
     @staticmethod
     def for_rule(kind: str) -> dict:
