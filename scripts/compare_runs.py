@@ -1,6 +1,7 @@
 """Compare two pipeline working directories number for number: every results/runs/*/metrics.json
 (timing fields aside), every legend JSON under figures/ (its `alt` text aside: words written from
-the very numbers compared), every study JSON under results/beyond/.
+the very numbers compared), every study JSON under results/beyond/. The timing keys of
+pipeline/reproducible.py are left out at any depth of every file (fold.json's timings, say).
 
     python scripts/compare_runs.py BEFORE_DIR AFTER_DIR
 
@@ -10,6 +11,7 @@ Prints each file that differs and where; exits 1 if anything does.
 
 from __future__ import annotations
 
+import argparse
 import json
 import math
 import sys
@@ -17,6 +19,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from pipeline.reproducible import TIMING_FIELDS as TIMING  # noqa: E402  how long, not what
+
+
+def untimed(x):
+    """`x` without the timing keys (TIMING_FIELDS), at any depth: how long, not what."""
+    if isinstance(x, dict):
+        return {k: untimed(v) for k, v in x.items() if k not in TIMING}
+    if isinstance(x, list):
+        return [untimed(v) for v in x]
+    return x
 
 
 def diff(a, b, path="") -> list[str]:
@@ -32,8 +43,15 @@ def diff(a, b, path="") -> list[str]:
     return [] if a == b else [f"{path}: {a!r} vs {b!r}"]
 
 
-def main() -> int:
-    before, after = (Path(p) for p in sys.argv[1:3])
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("before", type=Path, help="a pipeline working directory (snakemake -d), the run before")
+    p.add_argument("after", type=Path, help="the run after")
+    a = p.parse_args(argv)
+    before, after = a.before, a.after
+    for d in (before, after):
+        if not (d / "results" / "runs").is_dir():
+            p.error(f"{d} holds no results/runs/: give the directory a full `snakemake` ran in")
     groups = {"metrics.json": "results/runs/*/metrics.json", "legend JSON": "figures/*/*.json",
               "study JSON": "results/beyond/*.json"}
     bad = 0
@@ -45,10 +63,8 @@ def main() -> int:
                 print(f"{rel}: missing after")
                 bad += 1
                 continue
-            a, b = (json.loads((d / rel).read_text()) for d in (before, after))
-            if label == "metrics.json":
-                a, b = ({k: v for k, v in m.items() if k not in TIMING} for m in (a, b))
-            elif label == "legend JSON":
+            a, b = (untimed(json.loads((d / rel).read_text())) for d in (before, after))
+            if label == "legend JSON":
                 a, b = ({k: v for k, v in m.items() if k != "alt"} for m in (a, b))
             d = diff(a, b)
             if d:

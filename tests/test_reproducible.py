@@ -191,3 +191,26 @@ def test_the_site_is_dated_by_the_commit_not_the_build(monkeypatch):
     assert epoch % 86400 == 0 and time.strftime("%Y-%m-%d", time.gmtime(epoch)) == day
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1234")
     assert provenance.source_date_epoch() == "1234"
+
+
+def test_compare_runs_ignores_timings_at_any_depth_and_reports_a_number(tmp_path):
+    """scripts/compare_runs.py: a nested timing (fold.json's) is no difference, a loss is."""
+    script = ROOT / "scripts" / "compare_runs.py"
+    study = {"rows": [{"timings": [{"folded_ms": 0.013, "speedup": 1.1}], "max_abs_diff": 1e-7}]}
+    files = {"results/runs/kaiming/metrics.json": metrics(), "results/beyond/fold.json": json.dumps(study),
+             "figures/kaiming/loss_curve.json": json.dumps({"final": 2.1, "alt": "loss 2.1"})}
+    tree(tmp_path / "a", files)
+    study["rows"][0]["timings"][0].update(folded_ms=0.02, speedup=0.9)
+    tree(tmp_path / "b", {**files, "results/beyond/fold.json": json.dumps(study),
+                          "results/runs/kaiming/metrics.json": metrics(train_seconds=99.0)})
+    same = subprocess.run([sys.executable, str(script), str(tmp_path / "a"), str(tmp_path / "b")],
+                          capture_output=True, text=True)
+    assert same.returncode == 0, same.stdout + same.stderr
+    assert "study JSON: 1 of 1 identical" in same.stdout
+    tree(tmp_path / "b", {"results/runs/kaiming/metrics.json": metrics(val_loss=2.1235)})
+    moved = subprocess.run([sys.executable, str(script), str(tmp_path / "a"), str(tmp_path / "b")],
+                           capture_output=True, text=True)
+    assert moved.returncode == 1 and "val_loss: 2.1234 vs 2.1235" in moved.stdout, moved.stdout
+    bad = subprocess.run([sys.executable, str(script), str(tmp_path), str(tmp_path / "b")],
+                         capture_output=True, text=True)
+    assert bad.returncode == 2 and "holds no results/runs/" in bad.stderr
