@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
@@ -53,7 +54,10 @@ def commit_label(repo: Path = REPO) -> str:
 
 
 def site_url(meta: dict) -> str | None:
-    """The published site's address from CITATION.cff's `url`, with one trailing slash; None if unset."""
+    """The address of this version of the site: CITATION.cff's `url` (where the published versions
+    live, one folder each, as `mike deploy` lays them out) joined with its `version`, with one trailing
+    slash; None if `url` is unset. A cited figure's URL names its version, so the next release, at its
+    own path, leaves the cited pixels alone (README, "Publishing")."""
     url = meta.get("url")
     if not url:
         return None
@@ -61,7 +65,11 @@ def site_url(meta: dict) -> str | None:
     if not url.startswith(("https://", "http://")):
         raise ValueError(f"CITATION.cff: url {url!r} is not an http(s) address; give the address where the site "
                          "is published (https://...), or remove the key")
-    return url.rstrip("/") + "/"
+    version = str(meta.get("version") or "").strip()
+    if version in (".", "..") or not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._+-]*|", version):
+        raise ValueError(f"CITATION.cff: version {version!r} cannot name a folder of the published site; "
+                         "write it as letters, digits, '.', '_', '+' or '-' (0.2.0, say)")
+    return url.rstrip("/") + "/" + (version + "/" if version else "")
 
 
 def citation_meta(repo: Path = REPO) -> dict:

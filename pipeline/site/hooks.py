@@ -29,6 +29,7 @@ from mkdocs.structure.files import File
 from pipeline.provenance import citation_meta, source_date_epoch
 
 SITE_ROOT_ENV = "MAKEMORE_SITE_ROOT"
+MIKE_VERSION_ENV = "MIKE_DOCS_VERSION"  # the version `mike deploy` is building
 SHIM_URL = "assets/js/file-worker.js"  # our Web Worker shim for file:// pages (search from a USB stick)
 _state: dict = {}
 
@@ -52,8 +53,20 @@ def on_config(config):
     if epoch:
         os.environ["SOURCE_DATE_EPOCH"] = epoch  # read by MkDocs when it makes the pages, after this hook
     config.nav = yaml.safe_load((content / "nav.yml").read_text(encoding="utf-8"))
-    if not config.site_url:  # the site's address, declared once, in CITATION.cff (`url`)
-        config.site_url = citation_meta(repo)["site_url"]
+    try:
+        cite = citation_meta(repo)
+    except ValueError as e:  # a url or version in CITATION.cff that cannot make an address
+        raise PluginError(str(e)) from None
+    if not config.site_url:  # this version's address, declared once, in CITATION.cff (`url`, `version`)
+        config.site_url = cite["site_url"]
+    deploying = os.environ.get(MIKE_VERSION_ENV)  # set by `mike deploy` for the build it publishes
+    if deploying is not None:
+        if deploying != cite["version"]:
+            raise PluginError(f"mike deploy {deploying}: CITATION.cff says version {cite['version']!r}, and every "
+                              "citation and figure file names that version's address. Deploy that version "
+                              "(scripts/publish.sh reads it from CITATION.cff), or set the version there and "
+                              "rerun snakemake, which redraws the figures with the new address.")
+        config.extra["version"] = {"provider": "mike", "default": "latest"}  # Material's version selector
     snippets = config.mdx_configs.setdefault("pymdownx.snippets", {})
     snippets["base_path"] = [str(content / "include"), str(repo / "docs")]
     snippets["check_paths"] = True

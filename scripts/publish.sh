@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Publish the built site as one version beside the earlier ones, with mike (a pinned dependency):
+# each version in its own folder of the gh-pages branch, `latest` an alias of the newest, the
+# branch's root page sending readers to `latest`. A figure cited from one version keeps its pixels
+# when the next is published, because every citation names its version's address
+# (CITATION.cff: `url` + `version`, pipeline/provenance.py).
+#
+#   snakemake -j4                   # the outputs and the site, with CITATION.cff's version
+#   bash scripts/publish.sh         # commit this version to the local gh-pages branch
+#   bash scripts/publish.sh --push  # ... and push it (GitHub Pages serves the branch)
+#
+# Run it from the directory that holds mkdocs.yml (the repository). The version comes from
+# CITATION.cff; to publish a new one, raise `version` there and rerun snakemake first (the figure
+# files carry their address), then run this.
+set -euo pipefail
+export NO_MKDOCS_2_WARNING=1
+[ -f mkdocs.yml ] && [ -f CITATION.cff ] || { echo "scripts/publish.sh: run it from the repository (no mkdocs.yml and CITATION.cff here)" >&2; exit 2; }
+version=$(python -c "from pathlib import Path; from pipeline.provenance import citation_meta; print(citation_meta(Path.cwd())['version'])")
+[ -n "$version" ] || { echo "scripts/publish.sh: CITATION.cff has no version: set one (0.2.0, say), rerun snakemake, then publish" >&2; exit 2; }
+mike deploy --update-aliases "$@" "$version" latest
+mike set-default "$@" latest
+echo "scripts/publish.sh: version $version published on the gh-pages branch, alias latest"

@@ -1,0 +1,72 @@
+"""Versioned publishing (scripts/publish.sh, mike): each version at its own path of the gh-pages
+branch, `latest` an alias, citations naming their version's address; a deploy of a version other
+than CITATION.cff's is refused before anything is written."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from pipeline import provenance as pv
+from tests.conftest import ROOT
+
+
+def test_a_citation_names_its_version():
+    assert pv.site_url({"url": "https://example.org/mm", "version": "0.2.0"}) == "https://example.org/mm/0.2.0/"
+    assert pv.site_url({"url": "https://example.org/mm/", "version": ""}) == "https://example.org/mm/"
+    assert pv.site_url({"version": "0.2.0"}) is None
+    for bad in ("../0.1", "a/b", "0 1"):
+        with pytest.raises(ValueError, match="cannot name a folder"):
+            pv.site_url({"url": "https://example.org/mm", "version": bad})
+
+
+def _git(repo: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    return subprocess.run(["git", *args], cwd=repo, capture_output=True, text=True, check=check)
+
+
+@pytest.mark.slow
+def test_publish_puts_each_version_at_its_own_path(quick_run, tmp_path):
+    # a repository of its own (the real one's gh-pages branch is not the test's to write): its
+    # mkdocs.yml and CITATION.cff, with a url, beside the real docs and code; the quick run's outputs
+    repo = tmp_path / "pub"
+    repo.mkdir()
+    for name in ("docs", "pipeline"):
+        (repo / name).symlink_to(ROOT / name)
+    shutil.copy(ROOT / "mkdocs.yml", repo / "mkdocs.yml")
+    cff = yaml.safe_load((ROOT / "CITATION.cff").read_text(encoding="utf-8"))
+    cff["url"] = "https://example.org/mm"
+    (repo / "CITATION.cff").write_text(yaml.safe_dump(cff, sort_keys=False), encoding="utf-8")
+    version = str(cff["version"])
+    env = dict(os.environ, MAKEMORE_SITE_ROOT=str(quick_run), PATH=f"{Path(sys.executable).parent}:{os.environ['PATH']}",
+               GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@example.org", GIT_COMMITTER_NAME="t",
+               GIT_COMMITTER_EMAIL="t@example.org")
+    _git(repo, "init", "-q", "-b", "main")
+    subprocess.run(["git", "commit", "-q", "--allow-empty", "-m", "init"], cwd=repo, env=env, check=True)
+
+    def run(*cmd):
+        return subprocess.run(list(cmd), cwd=repo, env=env, capture_output=True, text=True, timeout=600)
+
+    wrong = run("mike", "deploy", "9.9.9", "latest")
+    assert wrong.returncode != 0
+    assert f"CITATION.cff says version '{version}'" in wrong.stdout + wrong.stderr, wrong.stderr[-3000:]
+    assert _git(repo, "rev-parse", "--verify", "-q", "gh-pages", check=False).returncode != 0, "a refused deploy wrote"
+
+    ok = run("bash", str(ROOT / "scripts" / "publish.sh"))
+    assert ok.returncode == 0, (ok.stdout + ok.stderr)[-4000:]
+    versions = yaml.safe_load(_git(repo, "show", "gh-pages:versions.json").stdout)
+    assert versions == [{"version": version, "title": version, "aliases": ["latest"]}]
+    page = _git(repo, "show", f"gh-pages:{version}/index.html").stdout
+    assert f'<link rel="canonical" href="https://example.org/mm/{version}/' in page  # the version's own address
+    assert re.search(r'"version":\s*\{[^}]*"provider":\s*"mike"', page), "no version selector in the published page"
+    assert "latest" in _git(repo, "show", "gh-pages:index.html").stdout  # the root sends readers to latest
+    figures = _git(repo, "ls-tree", "-r", "--name-only", "gh-pages", f"{version}/figures").stdout.split()
+    assert any(f.endswith(".png") for f in figures)
+    # the site built for file:// and plain hosting has no selector (it would fetch ../versions.json)
+    assert not re.search(r'"provider":\s*"mike"', (quick_run / "site" / "index.html").read_text(encoding="utf-8"))
