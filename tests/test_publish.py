@@ -68,5 +68,32 @@ def test_publish_puts_each_version_at_its_own_path(quick_run, tmp_path):
     assert "latest" in _git(repo, "show", "gh-pages:index.html").stdout  # the root sends readers to latest
     figures = _git(repo, "ls-tree", "-r", "--name-only", "gh-pages", f"{version}/figures").stdout.split()
     assert any(f.endswith(".png") for f in figures)
+    first_index = _git(repo, "show", f"gh-pages:{version}/figure-index.html").stdout
+    assert "fig-changed" not in first_index  # nothing published before it
+
+    # the next version, one figure drawn differently: its index marks that figure and no other
+    out = tmp_path / "outputs"
+    for d in ("results", "figures", "docs/generated"):
+        shutil.copytree(quick_run / d, out / d, symlinks=True)
+    target = next(p for p in sorted((out / "figures").glob("*/*.png")) if p.parent.name == "kaiming")
+    from PIL import Image
+    with Image.open(target) as im:
+        im = im.convert("RGB")
+        im.putpixel((im.width // 2, im.height // 2), (255, 0, 0))
+        im.save(target)
+    cff["version"] = nxt = "9.0.0"
+    (repo / "CITATION.cff").write_text(yaml.safe_dump(cff, sort_keys=False), encoding="utf-8")
+    env["MAKEMORE_SITE_ROOT"] = str(out)
+    ok = run("bash", str(ROOT / "scripts" / "publish.sh"))
+    assert ok.returncode == 0, (ok.stdout + ok.stderr)[-4000:]
+    versions = yaml.safe_load(_git(repo, "show", "gh-pages:versions.json").stdout)
+    assert [(v["version"], v["aliases"]) for v in versions] == [(nxt, ["latest"]), (version, [])]
+    index = _git(repo, "show", f"gh-pages:{nxt}/figure-index.html").stdout
+    marked = re.findall(r'<h4 id="([^"]+)">(?:(?!</h4>).)*?class="fig-changed"', index, re.S)
+    assert marked == [f"fig-kaiming-{target.stem}"], marked
+    total = len(list((out / "figures").glob("*/*.png")))
+    assert f"Since version {version}: 1 of {total} figures show other pixels" in index
+    assert _git(repo, "show", f"gh-pages:{version}/figure-index.html").stdout == first_index  # left alone
+
     # the site built for file:// and plain hosting has no selector (it would fetch ../versions.json)
     assert not re.search(r'"provider":\s*"mike"', (quick_run / "site" / "index.html").read_text(encoding="utf-8"))

@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import html
+import json
 import os
 import re
 from pathlib import Path
@@ -27,6 +28,8 @@ from mkdocs.plugins import event_priority
 from mkdocs.structure.files import File
 
 from pipeline.provenance import citation_meta, source_date_epoch
+from pipeline.site import versions
+from pipeline.site.render import fig_id
 
 SITE_ROOT_ENV = "MAKEMORE_SITE_ROOT"
 MIKE_VERSION_ENV = "MIKE_DOCS_VERSION"  # the version `mike deploy` is building
@@ -67,6 +70,8 @@ def on_config(config):
                               "(scripts/publish.sh reads it from CITATION.cff), or set the version there and "
                               "rerun snakemake, which redraws the figures with the new address.")
         config.extra["version"] = {"provider": "mike", "default": "latest"}  # Material's version selector
+    _state.pop("pixels", None)  # a new build (mkdocs serve rebuilds in one process)
+    _state.update(deploying=deploying, version=cite["version"])
     snippets = config.mdx_configs.setdefault("pymdownx.snippets", {})
     snippets["base_path"] = [str(content / "include"), str(repo / "docs")]
     snippets["check_paths"] = True
@@ -131,4 +136,32 @@ def on_page_content(html_text, page, config, files):
     if page.file.src_uri.endswith(".ipynb"):
         html_text = _MATHJAX_CONFIG.sub("", html_text)
         html_text = _REMOTE_SCRIPT.sub("", html_text)
+    if page.file.src_uri == "figure-index.md" and _state.get("deploying") is not None:
+        html_text = _mark_changes(html_text)
     return html_text
+
+
+def _pixels() -> dict[str, str]:
+    if "pixels" not in _state:
+        _state["pixels"] = versions.pixel_hashes(_state["root"] / "figures")
+    return _state["pixels"]
+
+
+def _mark_changes(html_text: str) -> str:
+    """A published version's figure index: what changed since the newest other published version."""
+    prev = versions.previous(_state["repo"], _state["version"])
+    if prev is None:
+        return html_text
+    version, before = prev
+    if before is None:  # published before versions carried their pixel hashes
+        return html_text
+    now = _pixels()
+    ids = {fig_id(*k.split("/", 1)): k for k in versions.changed(now, before)}
+    return versions.mark_index(html_text, ids, version, len(now))
+
+
+def on_post_build(config):
+    """Every build carries its figures' pixel hashes, for the next published version to compare with."""
+    out = Path(config.site_dir) / versions.PIXELS
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(_pixels(), indent=1, sort_keys=True) + "\n", encoding="utf-8")
