@@ -282,7 +282,7 @@ def test_a_citation_names_the_absolute_url_hash_licence_and_lecture(tmp_path):
          "url": pv.figure_url(meta, "figures/kaiming/saturation_map.png")}
     entry = bibtex(f, "Kaiming 100%", meta, {"commit": "c0ffee"}, "2026")
     fields = dict(re.findall(r"^  (\w+)\s*= \{(.*)\},?$", entry, re.M))
-    assert fields["url"] == "https://example.org/mm/figures/kaiming/saturation_map.png"
+    assert fields["url"] == "https://example.org/mm/2/figures/kaiming/saturation_map.png"  # the version's own path
     assert fields["howpublished"].endswith("T\\_1 \\& co") and fields["title"] == "Saturation map (Kaiming 100\\%)"
     assert "sha256 0123456789ab" in fields["note"] and "CC BY 4.0" in fields["note"] and "Karpathy" in fields["note"]
     assert entry.count("{") == entry.count("}")
