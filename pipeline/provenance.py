@@ -66,7 +66,7 @@ def site_url(meta: dict) -> str | None:
         raise ValueError(f"CITATION.cff: url {url!r} is not an http(s) address; give the address where the site "
                          "is published (https://...), or remove the key")
     version = str(meta.get("version") or "").strip()
-    if version in (".", "..") or not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._+-]*|", version):
+    if version and not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._+-]*", version):
         raise ValueError(f"CITATION.cff: version {version!r} cannot name a folder of the published site; "
                          "write it as letters, digits, '.', '_', '+' or '-' (0.2.0, say)")
     return url.rstrip("/") + "/" + (version + "/" if version else "")

@@ -97,3 +97,25 @@ def test_publish_puts_each_version_at_its_own_path(quick_run, tmp_path):
 
     # the site built for file:// and plain hosting has no selector (it would fetch ../versions.json)
     assert not re.search(r'"provider":\s*"mike"', (quick_run / "site" / "index.html").read_text(encoding="utf-8"))
+
+
+def test_the_previous_version_is_the_newest_other_one_with_or_without_its_hashes(tmp_path):
+    from pipeline.site import versions
+    env = dict(os.environ, GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@example.org", GIT_COMMITTER_NAME="t",
+               GIT_COMMITTER_EMAIL="t@example.org")
+
+    def commit(files: dict[str, str]) -> None:
+        for rel, text in files.items():
+            (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+            (tmp_path / rel).write_text(text)
+        subprocess.run(["git", "add", "-A"], cwd=tmp_path, check=True)
+        subprocess.run(["git", "commit", "-q", "-m", "v"], cwd=tmp_path, env=env, check=True)
+
+    _git(tmp_path, "init", "-q", "-b", "gh-pages")
+    assert versions.previous(tmp_path, "0.1.0") is None  # nothing published
+    listed = '[{"version": "0.2.0", "aliases": ["latest"]}, {"version": "0.1.0", "aliases": []}]'
+    commit({"versions.json": listed, "0.1.0/index.html": "", "0.2.0/index.html": ""})
+    assert versions.previous(tmp_path, "0.3.0") == ("0.2.0", None)  # the newest, published without hashes
+    commit({"0.1.0/figures/pixels.json": '{"a/b": "00"}'})
+    assert versions.previous(tmp_path, "0.2.0") == ("0.1.0", {"a/b": "00"})  # redeploying 0.2.0: the one before
+    assert versions.changed({"a/b": "00", "a/c": "11"}, {"a/b": "00"}) == ["a/c"]

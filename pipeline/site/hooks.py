@@ -153,8 +153,9 @@ def _mark_changes(html_text: str) -> str:
     if prev is None:
         return html_text
     version, before = prev
-    if before is None:  # published before versions carried their pixel hashes
-        return html_text
+    if before is None:  # published before versions carried their pixel hashes: say so, flag nothing
+        return versions.say(html_text, f"Version {version} was published without its figures' pixel hashes: "
+                                       "what changed since then cannot be shown.")
     now = _pixels()
     ids = {fig_id(*k.split("/", 1)): k for k in versions.changed(now, before)}
     return versions.mark_index(html_text, ids, version, len(now))

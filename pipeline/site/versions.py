@@ -66,6 +66,10 @@ def mark_index(html_text: str, ids: dict[str, str], version: str, total: int) ->
     for fid in ids:
         html_text, k = re.subn(r'<h4 id="' + re.escape(fid) + r'">', badge, html_text, count=1)
         n += k
-    summary = (f'<p class="fig-changes">Since version {version}: {n} of {total} figures show other pixels'
-               + (", marked below." if n else ".") + "</p>")
-    return re.sub(r"</h1>", lambda m: m.group(0) + summary, html_text, count=1)
+    return say(html_text, f"Since version {version}: {n} of {total} figures show other pixels"
+               + (", marked below." if n else "."))
+
+
+def say(html_text: str, sentence: str) -> str:
+    """`sentence` as the first paragraph under the page's title."""
+    return re.sub(r"</h1>", lambda m: m.group(0) + f'<p class="fig-changes">{sentence}</p>', html_text, count=1)
