@@ -13,7 +13,7 @@ benchmark file (the site's bookkeeping rules) counts with the seconds the log gi
 
 Wall seconds move with what else the machine runs; CPU seconds much less so. Compare runs made
 the same way (the same machine, alone or under the same load). Snakemake samples a job's CPU
-(every second for its first 30 s, then every 30 s), so a long job's last seconds are missed and the
+(every half second for its first 30 samples, then every 30 s), so a long job's last seconds are missed and the
 CPU column is a lower bound; for the whole run's true CPU, time the command itself
 (`/usr/bin/time -v snakemake -j4`, user + system), which also counts Snakemake's own work.
 """
