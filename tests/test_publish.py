@@ -17,6 +17,9 @@ import yaml
 from pipeline import provenance as pv
 from tests.conftest import ROOT
 
+GIT_ENV = dict(os.environ, GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@example.org", GIT_COMMITTER_NAME="t",
+               GIT_COMMITTER_EMAIL="t@example.org")  # commits in a fresh repository need an identity
+
 
 def test_a_citation_names_its_version():
     assert pv.site_url({"url": "https://example.org/mm", "version": "0.2.0"}) == "https://example.org/mm/0.2.0/"
@@ -44,9 +47,7 @@ def test_publish_puts_each_version_at_its_own_path(quick_run, tmp_path):
     cff["url"] = "https://example.org/mm"
     (repo / "CITATION.cff").write_text(yaml.safe_dump(cff, sort_keys=False), encoding="utf-8")
     version = str(cff["version"])
-    env = dict(os.environ, MAKEMORE_SITE_ROOT=str(quick_run), PATH=f"{Path(sys.executable).parent}:{os.environ['PATH']}",
-               GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@example.org", GIT_COMMITTER_NAME="t",
-               GIT_COMMITTER_EMAIL="t@example.org")
+    env = dict(GIT_ENV, MAKEMORE_SITE_ROOT=str(quick_run), PATH=f"{Path(sys.executable).parent}:{os.environ['PATH']}")
     _git(repo, "init", "-q", "-b", "main")
     subprocess.run(["git", "commit", "-q", "--allow-empty", "-m", "init"], cwd=repo, env=env, check=True)
 
@@ -96,20 +97,20 @@ def test_publish_puts_each_version_at_its_own_path(quick_run, tmp_path):
     assert _git(repo, "show", f"gh-pages:{version}/figure-index.html").stdout == first_index  # left alone
 
     # the site built for file:// and plain hosting has no selector (it would fetch ../versions.json)
+    # and no pixel hashes (only a published version is compared with)
+    assert not (quick_run / "site" / "figures" / "pixels.json").exists()
     assert not re.search(r'"provider":\s*"mike"', (quick_run / "site" / "index.html").read_text(encoding="utf-8"))
 
 
 def test_the_previous_version_is_the_newest_other_one_with_or_without_its_hashes(tmp_path):
     from pipeline.site import versions
-    env = dict(os.environ, GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@example.org", GIT_COMMITTER_NAME="t",
-               GIT_COMMITTER_EMAIL="t@example.org")
 
     def commit(files: dict[str, str]) -> None:
         for rel, text in files.items():
             (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
             (tmp_path / rel).write_text(text)
         subprocess.run(["git", "add", "-A"], cwd=tmp_path, check=True)
-        subprocess.run(["git", "commit", "-q", "-m", "v"], cwd=tmp_path, env=env, check=True)
+        subprocess.run(["git", "commit", "-q", "-m", "v"], cwd=tmp_path, env=GIT_ENV, check=True)
 
     _git(tmp_path, "init", "-q", "-b", "gh-pages")
     assert versions.previous(tmp_path, "0.1.0") is None  # nothing published

@@ -157,12 +157,15 @@ def _mark_changes(html_text: str) -> str:
         return versions.say(html_text, f"Version {version} was published without its figures' pixel hashes: "
                                        "what changed since then cannot be shown.")
     now = _pixels()
-    ids = {fig_id(*k.split("/", 1)): k for k in versions.changed(now, before)}
+    ids = {fig_id(*k.split("/", 1)) for k in versions.changed(now, before)}
     return versions.mark_index(html_text, ids, version, len(now))
 
 
 def on_post_build(config):
-    """Every build carries its figures' pixel hashes, for the next published version to compare with."""
+    """A published build carries its figures' pixel hashes, for the next version to compare with
+    (decoding every figure takes a second or so: not for the builds nobody publishes)."""
+    if _state.get("deploying") is None:
+        return
     out = Path(config.site_dir) / versions.PIXELS
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(_pixels(), indent=1, sort_keys=True) + "\n", encoding="utf-8")

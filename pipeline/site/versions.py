@@ -1,6 +1,6 @@
 """What changed since the last published version: the figures whose pixels differ.
 
-Every site build writes `figures/pixels.json`: for each figure, a hash of its decoded pixels (the
+Every published build (`mike deploy`) writes `figures/pixels.json`: for each figure, a hash of its decoded pixels (the
 page PNG as RGBA, with its size), not of its file, whose metadata names the commit and the version
 and so changes with every release. When `mike deploy` builds a version (scripts/publish.sh), the
 figure index compares with the newest other version on the gh-pages branch: it says how many
@@ -56,16 +56,19 @@ def changed(now: dict[str, str], before: dict[str, str]) -> list[str]:
     return [k for k, h in now.items() if before.get(k) != h]
 
 
-def mark_index(html_text: str, ids: dict[str, str], version: str, total: int) -> str:
-    """The figure index's HTML with each changed figure's heading marked (ids: element id -> key)
-    and, under the title, how many changed since `version`."""
+def mark_index(html_text: str, ids: set[str], version: str, total: int) -> str:
+    """The figure index's HTML with the heading of each figure in `ids` (element ids) marked and,
+    under the title, how many changed since `version`. One pass over the page."""
+    n = 0
+
     def badge(m: re.Match) -> str:
+        nonlocal n
+        if m.group(1) not in ids:
+            return m.group(0)
+        n += 1
         return m.group(0) + f'<span class="fig-changed">changed since {version}</span> '
 
-    n = 0
-    for fid in ids:
-        html_text, k = re.subn(r'<h4 id="' + re.escape(fid) + r'">', badge, html_text, count=1)
-        n += k
+    html_text = re.sub(r'<h4 id="([^"]+)">', badge, html_text)
     return say(html_text, f"Since version {version}: {n} of {total} figures show other pixels"
                + (", marked below." if n else "."))
 
