@@ -82,9 +82,12 @@ def test_mkdocs_strict_has_no_warnings(quick_run, tmp_path):
 def test_plain_mkdocs_build_strict_in_a_checkout(quick_run, tmp_path):
     """What a user types after `snakemake`: `mkdocs build --strict` in the repository itself."""
     repo = tmp_path / "repo"
-    for f in ("mkdocs.yml", "CITATION.cff", "pipeline/site/hooks.py"):
+    for f in ("mkdocs.yml", "CITATION.cff"):
         (repo / f).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(ROOT / f, repo / f)
+    # the whole package, as a checkout has it: with hooks.py alone, `pipeline.site` would be a
+    # namespace package of one file and the hooks' own imports would fail
+    shutil.copytree(ROOT / "pipeline", repo / "pipeline", ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copytree(ROOT / "docs", repo / "docs", ignore=shutil.ignore_patterns("generated"))
     shutil.copytree(quick_run / "docs" / "generated", repo / "docs" / "generated")
     shutil.copytree(quick_run / "figures", repo / "figures")
