@@ -97,3 +97,25 @@ def test_which_linear_weights_carry_the_gain(config, dataset, name, gained):
     else:
         ref = _model(dict(spec, gain=3.0, last_layer_scale=1.0), dataset)[0].layers[-1].weight
         assert torch.allclose(last.weight, ref * spec["last_layer_scale"])
+
+
+@pytest.mark.parametrize("name", ["bad_init", "batchnorm", "batchnorm_running", "tanh_gain_5_3", "batchnorm_gain_5_3"])
+def test_a_split_evaluated_in_blocks_gives_the_logits_of_one_pass(config, dataset, name):
+    """split_loss runs the forward pass EVAL_ROWS rows at a time; the run's reported losses may only
+    come out as they would from one pass over the split. Checked bit for bit, on every kind of net."""
+    from pipeline.nn.models import MLP
+    from pipeline.training.rundir import EVAL_ROWS, split_loss
+    model, g = _model(config["resolved"][name], dataset)
+    with torch.no_grad():
+        for p in model.parameters():  # away from the init's symmetries: any trained state would do
+            p.add_(0.05 * torch.randn(p.shape, generator=g))
+    X, Y = dataset.splits["train"]
+    assert len(X) > 3 * EVAL_ROWS and len(X) % EVAL_ROWS  # several blocks and a short last one
+    if isinstance(model, MLP):
+        model.calibrate(X)
+    model.eval()
+    with torch.no_grad():
+        whole = model(X)
+        blocks = torch.cat([model(X[i:i + EVAL_ROWS]) for i in range(0, len(X), EVAL_ROWS)])
+    assert torch.equal(whole, blocks)
+    assert split_loss(model, X, Y) == loss_fn(whole, Y).item()

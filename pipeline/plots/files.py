@@ -85,11 +85,8 @@ def _write(fig: plt.Figure, path: Path, fmt: str, metadata: dict, dpi: int = sty
         if fmt != "png":
             fig.savefig(tmp, format=fmt, metadata=metadata)
             return
-        buf = io.BytesIO()  # a PNG: 256 colours are plenty for a plot and a third of the bytes
-        fig.savefig(buf, format="png", dpi=dpi)
-        with Image.open(buf) as im:
-            small = im.convert("RGB").quantize(colors=256, method=Image.Quantize.FASTOCTREE,
-                                               dither=Image.Dither.NONE)
+        small = _pixels(fig, dpi).convert("RGB").quantize(  # 256 colours: plenty for a plot, a third of the bytes
+            colors=256, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE)
         info = PngInfo()
         for k, v in metadata.items():
             try:
@@ -98,6 +95,18 @@ def _write(fig: plt.Figure, path: Path, fmt: str, metadata: dict, dpi: int = sty
             except UnicodeEncodeError:
                 info.add_itxt(k, v)
         small.save(tmp, format="PNG", pnginfo=info, dpi=(dpi, dpi))
+
+
+def _pixels(fig: plt.Figure, dpi: int) -> Image.Image:
+    """The figure drawn by Agg at `dpi`, as an RGBA image: the raw buffer, the very pixels matplotlib's
+    own PNG writer would encode (and we would decode again), without the round trip."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="rgba", dpi=dpi)
+    h, w = fig.canvas.buffer_rgba().shape[:2]  # the buffer Agg just drew into
+    raw = buf.getvalue()
+    if len(raw) != w * h * 4:
+        raise RuntimeError(f"matplotlib drew {len(raw)} bytes of RGBA, not the {w}x{h} canvas expected")
+    return Image.frombuffer("RGBA", (w, h), raw, "raw", "RGBA", 0, 1)
 
 
 def _thumbnail(png: Path, out: Path) -> None:
@@ -133,9 +142,16 @@ def save(make: Callable[[], tuple[plt.Figure, dict]] | plt.Figure, out_dir: str 
                 subj = subject or _context.get("subject") or group.replace("_", " ")
                 alt = alt_text.describe(name, subj, legend, titles or {})
                 title = _figure_title(fig) or alt
-            for fmt in formats:
-                _write(fig, out_dir / f"{sub}{name}.{fmt}", fmt, _metadata(fmt, title, alt, prov, meta),
-                       dpi=style.TALK_DPI if variant == "talk" else style.DPI)
+            engine = fig.get_layout_engine()
+            try:
+                for fmt in formats:
+                    _write(fig, out_dir / f"{sub}{name}.{fmt}", fmt, _metadata(fmt, title, alt, prov, meta),
+                           dpi=style.TALK_DPI if variant == "talk" else style.DPI)
+                    if engine is not None:  # laid out once (for the PNG): the SVG and PDF keep that layout
+                        fig.set_layout_engine("none")
+            finally:
+                if engine is not None:
+                    fig.set_layout_engine(engine)
             if ready is None:
                 plt.close(fig)
     if ready is not None:

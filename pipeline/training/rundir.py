@@ -82,10 +82,19 @@ class Progress:
             self.bar.close()
 
 
+EVAL_ROWS = 4096  # rows per forward pass when a whole split is evaluated
+
+
 @torch.no_grad()
 def split_loss(model, X: torch.Tensor, Y: torch.Tensor) -> float:
+    """The mean loss over a split. The forward pass goes EVAL_ROWS rows at a time: in eval mode a
+    row's logits depend on that row alone, so the blocks give the very logits of one pass over the
+    split (tests/test_models.py checks it bit for bit), and the loss is still taken over all of them
+    at once. One pass over the 182k training rows allocates 73 MB per layer and spends more on page
+    faults than on arithmetic: blocks make a deep net's three splits ~10x faster (3 s -> 0.25 s)."""
     model.eval()
-    loss = loss_fn(model(X), Y).item()
+    logits = torch.cat([model(X[i:i + EVAL_ROWS]) for i in range(0, len(X), EVAL_ROWS)])
+    loss = loss_fn(logits, Y).item()
     model.train()
     return loss
 
