@@ -78,11 +78,18 @@ def slurm(tmp_path_factory) -> dict:
 
 
 def targets(config) -> list[str]:
-    """Every kind of job, small: all of Part A (training stacks, report, overlay), one Part B
-    experiment's figures, one demo. Studies and the site are left to the local tests."""
+    """Every kind of job, small: all of Part A (training stacks, report, overlay), the figures of one
+    deep network that shares its axes with no other (one training, not a gain family's four), one
+    demo. Studies and the site are left to the local tests."""
+    import yaml
+
     from pipeline.plots import FIGURES
+    from pipeline.workflow.plan import Plan
+    plan = Plan(yaml.safe_load((ROOT / "config.yaml").read_text()))
     mlp = next(n for n, s in config["resolved"].items() if s["part"] == "A")
-    deep = next(n for n, s in config["resolved"].items() if s["kind"] == "deep")
+    deep = min((n for n in plan.experiments.shown() if plan.experiments.resolved[n]["kind"] == "deep"),
+               key=lambda n: len(plan.figures.family(n)))  # the first of the smallest families
+    assert plan.figures.family(deep) == [deep], deep
     demo = next(iter(config["demos"]))
     return (["report", "plot_part_a"]
             + [f"figures/{mlp}/{f}.json" for f in FIGURES["mlp"]]
