@@ -74,7 +74,8 @@ def snake(workdir: Path, names: Path, *extra: str, check: bool = True, exps=EXPS
 
 
 def start(workdir: Path, names: Path, figures: bool = True) -> subprocess.Popen:
-    return subprocess.Popen(command(workdir, names, figures=figures), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    return subprocess.Popen(command(workdir, names, figures=figures), stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True,
                             # its own process group, as a terminal gives it
                             start_new_session=True, preexec_fn=default_signals)
 
@@ -154,7 +155,8 @@ def _trainings(workdir: Path) -> dict[str, dict]:
 
 def _part_a(workdir: Path) -> set[str]:
     """The ids of the trainings of the test's Part A experiments."""
-    return {tid for tid, t in _trainings(workdir).items() if any(e in EXPS and "gain" not in e for e in t["experiments"])}
+    return {tid for tid, t in _trainings(workdir).items()
+            if any(e in EXPS and "gain" not in e for e in t["experiments"])}
 
 
 def finished_trainings(workdir: Path) -> list[Path]:

@@ -151,6 +151,7 @@ def test_a_training_file_holds_no_timing(config, dataset, tmp_path):
         train_stack([t["spec"]], dataset, [f])
     assert files[0].read_bytes() == files[1].read_bytes()
     import json
+
     from pipeline import reproducible
     timing = json.loads((files[0].parent / "timing.json").read_text())
     assert set(timing) == {"train_seconds", "resumed_from_step"} and timing["train_seconds"] > 0
