@@ -37,6 +37,15 @@ _FIELD = re.compile(rb'("(?:' + b"|".join(re.escape(f.encode()) for f in sorted(
                     + rb')"\s*:\s*)(?:-?[0-9][0-9.eE+-]*|null|NaN|-?Infinity)')
 
 
+def untimed(x):
+    """`x` (parsed JSON) without the TIMING_FIELDS keys, at any depth: what a run computed, not how long."""
+    if isinstance(x, dict):
+        return {k: untimed(v) for k, v in x.items() if k not in TIMING_FIELDS}
+    if isinstance(x, list):
+        return [untimed(v) for v in x]
+    return x
+
+
 def timing_span(text) -> str:
     """A measured duration, speed or size as a page prints it: marked for masking, kept out of search."""
     return f'<span class="{TIMING_CLASS}" data-search-exclude>{text}</span>'

@@ -18,16 +18,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from pipeline.reproducible import TIMING_FIELDS as TIMING  # noqa: E402  how long, not what
-
-
-def untimed(x):
-    """`x` without the timing keys (TIMING_FIELDS), at any depth: how long, not what."""
-    if isinstance(x, dict):
-        return {k: untimed(v) for k, v in x.items() if k not in TIMING}
-    if isinstance(x, list):
-        return [untimed(v) for v in x]
-    return x
+from pipeline.reproducible import untimed  # noqa: E402  how long, not what
 
 
 def diff(a, b, path="") -> list[str]:

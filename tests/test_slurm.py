@@ -20,23 +20,15 @@ import time
 
 import pytest
 
+from pipeline.reproducible import untimed  # the timing fields, the only ones allowed to differ
+
 from .conftest import ROOT
 
 pytestmark = pytest.mark.slow
 
 CLUSTER = ROOT / "tests" / "slurm" / "cluster.sh"
 DAEMONS = ("munged", "mariadbd", "slurmdbd", "slurmctld", "slurmd", "sacct", "sbatch")
-TIMING = {"train_seconds", "ms_per_step", "wall_seconds"}  # the only fields allowed to differ
 ACCOUNT = "makemore"  # the account cluster.sh creates
-
-
-def untimed(obj):
-    """obj without its timing fields, at any depth."""
-    if isinstance(obj, dict):
-        return {k: untimed(v) for k, v in obj.items() if k not in TIMING}
-    if isinstance(obj, list):
-        return [untimed(v) for v in obj]
-    return obj
 
 
 def mem_mb(reqmem: str) -> int:
@@ -107,12 +99,13 @@ def sacct(env: dict, *fields: str) -> list[list[str]]:
 def test_slurm_runs_the_dag_like_a_local_run(slurm, quick_run, names_path, config, tmp_path):
     work = tmp_path / "work"
     work.mkdir()
+    want = targets(config)
     cmd = [sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile"), "-d", str(work),
            "--profile", str(ROOT / "profiles" / "slurm"),
            "--configfile", str(ROOT / "config.yaml"), str(ROOT / "config.quick.yaml"),
            "--config", f"names_path={names_path}",
            "--slurm-init-seconds-before-status-checks", "5",  # the profile's default suits a real queue
-           "--jobs", "4", *targets(config)]
+           "--jobs", "4", *want]
     t0 = time.monotonic()
     proc = subprocess.run(cmd, env=slurm, capture_output=True, text=True, timeout=1800)
     took = time.monotonic() - t0
@@ -146,7 +139,7 @@ def test_slurm_runs_the_dag_like_a_local_run(slurm, quick_run, names_path, confi
         local = json.loads((quick_run / "results" / "runs" / name / "metrics.json").read_text())
         assert untimed(ours) == untimed(local), f"{name}: metrics differ between Slurm and the local run"
     legends = sorted((work / "figures").rglob("*.json"))
-    assert len(legends) >= len(targets(config)) - 2
+    assert len(legends) >= len(want) - 2
     for f in legends:
         rel = f.relative_to(work)
         assert json.loads(f.read_text()) == json.loads((quick_run / rel).read_text()), \
