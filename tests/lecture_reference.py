@@ -7,6 +7,9 @@ update, then the update:data ratio of every parameter). `lecture_deep_run` retur
 the lecture prints after its loop: per Tanh layer mean/std/% saturated (|t| > 0.97), and per
 2-D parameter the grad:data ratio, from the last step's forward and backward. The weight data
 in grad:data is read *after* the last update, as the lecture's cell after the loop reads it.
+
+Credit: a transcription of the lecture notebook's loop (karpathy/nn-zero-to-hero, MIT License,
+Copyright (c) 2022 Andrej); see the third-party notice in LICENSE.
 """
 
 from __future__ import annotations

@@ -2,6 +2,9 @@
 
 They hold plain tensors (no nn.Module), so every number the lecture looks at is in
 plain sight: `layer.out` keeps the last output for the diagnostics.
+
+Credit: the classes follow the shape of the lecture notebook's (karpathy/nn-zero-to-hero, MIT
+License, Copyright (c) 2022 Andrej); see the third-party notice in LICENSE.
 """
 
 from __future__ import annotations
