@@ -207,7 +207,9 @@ def claim_function(book_key: str = "_claims", page_key: str = "_page"):
         if book.mode == "strict" and context.get(book_key) is None:
             raise ClaimError(c.line())
         text = sentence.strip()
-        return f'<mark class="claim-false" title="does not hold in this run">{text}</mark> ' \
+        body = sentence.lstrip("\n")
+        lead = body[:len(body) - len(body.lstrip(" "))]  # kept: a sentence inside an admonition stays inside it
+        return f'{lead}<mark class="claim-false" title="does not hold in this run">{text}</mark> ' \
                f"[(claim {c.number} does not hold)](#{c.anchor})" + ("\n" if sentence.endswith("\n") else "")
     return claim
 

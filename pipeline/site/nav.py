@@ -9,7 +9,8 @@ from pathlib import Path
 
 from pipeline.site.outputs import REPO, Outputs
 
-HIDDEN_DOCS = {"generated", "notes", "interactive", "assets", "templates"}  # keep in step with mkdocs.yml exclude_docs
+# keep in step with mkdocs.yml exclude_docs
+HIDDEN_DOCS = {"generated", "notes", "interactive", "assets", "templates", "theme"}
 
 
 def nav(o: Outputs, notebooks: list[str]) -> list:

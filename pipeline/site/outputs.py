@@ -12,6 +12,7 @@ from pipeline.io import read_json
 from pipeline.provenance import citation_meta, git_commit  # noqa: F401 (re-exported)
 
 REPO = Path(__file__).resolve().parents[2]
+LEARNING = ("remember", "why", "goals", "questions")  # the subfolders of docs/notes/ Outputs.learning reads
 TEMPLATES = REPO / "docs" / "templates"  # the pages' prose and layout, beside the hand-written docs
 
 
@@ -62,6 +63,13 @@ class Outputs:
     def note(self, name: str) -> str | None:
         """The docs-relative path of a hand-written docs/notes/<name>.md, if there is one."""
         return f"notes/{name}.md" if (self.repo / "docs" / "notes" / f"{name}.md").exists() else None
+
+    def learning(self, key: str) -> dict:
+        """The learner's notes of a page (docs/notes/<kind>/<key>.md): `remember` (the takeaway at its top),
+        `why` (the mechanism, when the page's own note is not it), `goals` (what a part teaches) and
+        `questions` (questions and exercises with folded answers); None for those that do not exist."""
+        return {kind: (f"notes/{kind}/{key}.md" if (self.repo / "docs" / "notes" / kind / f"{key}.md").exists()
+                       else None) for kind in LEARNING}
 
     def parts(self) -> dict[str, list[str]]:
         out: dict[str, list[str]] = {}

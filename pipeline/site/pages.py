@@ -106,14 +106,14 @@ def experiment_mlp(o: Outputs, name: str, names: list[str]) -> dict:
             "lecture": {"initial_loss": LECTURE_INITIAL_LOSS.get(name), "train": lec.get("train"),
                         "val": lec.get("val"), "steps": LECTURE_STEPS},
             "figures": figures(o, page, name), "samples": o.samples[name], "seed": spec["sampling"]["seed"],
-            "moment": moment("experiments", name)}
+            "moment": moment("experiments", name), "learn": o.learning(name)}
 
 
 def part_a_index(o: Outputs, names: list[str]) -> dict:
     page = "part-a/index.md"
     rows = [{**link(o, page, n), "m": o.metrics[n]} for n in names]
     return {"note": o.note("part_a"), "rows": rows, **home_results(o, page), "figures": figures(o, page, "part_a"),
-            "moment": moment("experiments", "part_a")}
+            "moment": moment("experiments", "part_a"), "learn": o.learning("part_a")}
 
 
 # ---- Part B ----------------------------------------------------------------------------------
@@ -124,7 +124,7 @@ def experiment_deep(o: Outputs, name: str) -> dict:
     figs = figures(o, page, name)
     code = excerpt("nn.models", "DeepMLP.__init__", [r"gain", r"last_layer_scale", r"fan_in_scaling", r"BatchNorm1d\("])
     return {"name": name, "spec": spec, "m": o.metrics[name], "excerpt": code, "note": o.note(name),
-            "moment": moment("experiments", name),
+            "moment": moment("experiments", name), "learn": o.learning(name),
             "init": [f for f in figs if f["name"].endswith("_init") or f["name"] == PAIR_FIGURE],
             "final": [f for f in figs if f["name"].endswith("_final")],
             "during": [f for f in figs if not f["name"].endswith(("_init", "_final")) and f["name"] != PAIR_FIGURE]}
@@ -160,7 +160,8 @@ def part_b_index(o: Outputs, names: list[str]) -> dict:
                     both = [f for f in both if not f.endswith("_init")]
                 pairs.append({"plain": link(o, page, p), "batchnorm": link(o, page, n), "combined": combined,
                               "figures": [(figure(o, page, p, f), figure(o, page, n, f)) for f in both]})
-    return {"note": o.note("part_b"), "families": families, "pairs": pairs, "moment": moment("experiments", "part_b")}
+    return {"note": o.note("part_b"), "families": families, "pairs": pairs, "moment": moment("experiments", "part_b"),
+            "learn": o.learning("part_b")}
 
 
 # ---- Part C and beyond the lecture -----------------------------------------------------------------
@@ -170,7 +171,7 @@ def part_c(o: Outputs) -> dict:
     demos = [{"name": d, "data": data, "note": o.note(d), "figures": figures(o, page, d),
               "moment": moment("experiments", d),
               "widget": widget(o, data) if d == "batchnorm_demo" else None} for d, data in o.demos.items()]
-    return {"note": o.note("part_c"), "demos": demos}
+    return {"note": o.note("part_c"), "demos": demos, "learn": o.learning("part_c")}
 
 
 def widget(o: Outputs, data: dict) -> str | None:
@@ -197,7 +198,7 @@ def beyond(o: Outputs) -> dict:
                 "rows": data.get("rows") or [], "columns": scalar_columns(data.get("rows") or []),
                 "figures": figures(o, page, s)} for s, data in o.studies.items()]
     single = [link(o, page, n) for n, s in o.resolved.items() if s["part"] not in ("A", "B")]
-    return {"note": o.note("beyond"), "studies": studies, "single": single}
+    return {"note": o.note("beyond"), "studies": studies, "single": single, "learn": o.learning("beyond")}
 
 
 # ---- the figure index -----------------------------------------------------------------------------

@@ -31,6 +31,16 @@ def shown_on(relpath: str) -> str:
     return INCLUDED_IN.get(Path(relpath).stem, relpath)
 
 
+def result_pages(o: Outputs) -> list[str]:
+    """The pages that show results, as write_pages generates them: every shown experiment's page, each
+    part's overview, Part C and the studies beyond the lecture. Each opens with a takeaway and explains its
+    results in a Why section (docs/notes/remember/, docs/notes/<name>.md or docs/notes/why/)."""
+    parts = o.parts()
+    pages = [o.page_of(n) for names in parts.values() for n in names]
+    pages += [f"part-{p.lower()}/index.md" for p in ("A", "B") if p in parts]
+    return pages + (["part-c.md"] if o.demos else []) + (["beyond.md"] if o.studies else [])
+
+
 def write_pages(cfg: dict, root: str | Path = ".", out: str | Path | None = None,
                 claims: str | None = None) -> tuple[list[Path], ClaimBook]:
     """Generate every page and include from the outputs under `root` into `out` (docs/generated/content).
