@@ -26,7 +26,7 @@ import torch
 from pipeline import reproducible
 from pipeline.reproducible import untimed
 from pipeline.workflow.experiments import RUN_FILES
-from tests.conftest import ROOT, default_signals, shared_run
+from tests.conftest import ROOT, default_signals, run_watched, shared_run
 
 pytestmark = pytest.mark.slow
 
@@ -65,8 +65,7 @@ def command(workdir: Path, names: Path, *extra: str, exps=EXPS, figures: bool = 
 
 def snake(workdir: Path, names: Path, *extra: str, check: bool = True, exps=EXPS,
           figures: bool = True) -> subprocess.CompletedProcess:
-    proc = subprocess.run(command(workdir, names, *extra, exps=exps, figures=figures), capture_output=True,
-                          text=True, timeout=900)
+    proc = run_watched(command(workdir, names, *extra, exps=exps, figures=figures))  # bounded by silence
     if check:
         assert proc.returncode == 0, proc.stderr[-6000:]
     return proc
@@ -375,7 +374,7 @@ def test_killed_batched_job_resumes_its_stack_exactly(tmp_path, names_path):
         if background:
             return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                                     start_new_session=True, preexec_fn=default_signals)
-        return subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+        return run_watched(cmd)
 
     w = tmp_path / "killed"
     first = run(w, background=True)
@@ -421,7 +420,7 @@ def test_a_word_list_of_ones_own(tmp_path, names_path):
     exps = ["kaiming", "batchnorm_gain_5_3"]
     cmd = command(tmp_path, own, exps=exps)
     cmd.insert(cmd.index("--config") + 2, "names_sha256=null")  # as data/README.md says
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
+    proc = run_watched(cmd)
     assert proc.returncode == 0, proc.stderr[-6000:]
 
     from pipeline.data import sha256_of
@@ -442,7 +441,7 @@ def test_a_word_list_of_ones_own(tmp_path, names_path):
     # the canonical checksum still guards the default: the same list without names_sha256: null fails,
     # when Snakemake reads the Snakefile (pipeline/workflow/data_source.py), before any job
     (tmp_path / "b").mkdir()
-    bad = subprocess.run(command(tmp_path / "b", own, exps=exps), capture_output=True, text=True, timeout=600)
+    bad = run_watched(command(tmp_path / "b", own, exps=exps))
     assert bad.returncode != 0
     out = bad.stdout + bad.stderr
     assert f"has sha256 {digest}, but names_sha256 is" in out and "Nothing was changed" in out, out[-3000:]
@@ -469,7 +468,7 @@ experiments:
     cmd = [sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile"), "-d", str(tmp_path),
            "--configfile", str(ROOT / "config.yaml"), str(ROOT / "config.quick.yaml"), str(tmp_path / "blowup.yaml"),
            "--config", f"names_path={names_path}", "-j2", "results/runs/blowup/metrics.json"]
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    proc = run_watched(cmd)
     assert proc.returncode != 0
     out = proc.stdout + proc.stderr
     assert "experiment 'blowup' diverged at step" in out, out[-4000:]
