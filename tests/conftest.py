@@ -118,11 +118,23 @@ def run_watched(cmd, *, timeout: float | None = None, check: bool = False, what:
     so its jobs go with it); a Snakemake run is then unlocked (`snakemake ... --unlock`), so a retry
     in the same directory never meets the lock this attempt left; and RunStopped is raised, saying
     what happened and how to raise the limit."""
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True, **popen)
+    done = watch(proc, timeout=timeout, what=what, cwd=popen.get("cwd"), env=popen.get("env"))
+    if check and done.returncode != 0:
+        raise AssertionError(f"{what or cmd[0]} failed ({done.returncode}):\n{done.stdout[-4000:]}\n"
+                             f"{done.stderr[-8000:]}")
+    return done
+
+
+def watch(proc: subprocess.Popen, *, timeout: float | None = None, what: str | None = None,
+          describe=None, cwd=None, env=None) -> subprocess.CompletedProcess:
+    """Wait for `proc` (text pipes, a session of its own), reading its output, for as long as it
+    keeps printing; run_watched says what happens when it does not. `describe()`, if given, is
+    called before the stop and its text joins the error (what was running then, say)."""
     import threading
     import time
     limit = silence_limit() if timeout is None else timeout
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            start_new_session=True, **popen)
     heard = [time.monotonic()]
     out: list[str] = []
     err: list[str] = []
@@ -132,38 +144,37 @@ def run_watched(cmd, *, timeout: float | None = None, check: bool = False, what:
             sink.append(line)
             heard[0] = time.monotonic()
 
-    pumps = [threading.Thread(target=pump, args=a, daemon=True) for a in ((proc.stdout, out), (proc.stderr, err))]
+    pumps = [threading.Thread(target=pump, args=(stream, sink), daemon=True)
+             for stream, sink in ((proc.stdout, out), (proc.stderr, err)) if stream is not None]
     for t in pumps:
         t.start()
     try:
         while proc.poll() is None:
-            silent = time.monotonic() - heard[0]
-            if limit and silent > limit:
+            if limit and time.monotonic() - heard[0] > limit:
                 break
             time.sleep(min(1.0, limit / 10) if limit else 1.0)
     except BaseException:  # Ctrl-C, or pytest's own timeout: nothing may outlive the test
         _stop(proc)
         raise
     stopped = proc.poll() is None
+    seen = describe() if stopped and describe else ""
     if stopped:
         _stop(proc)
     for t in pumps:
         t.join(timeout=30)
+    cmd = [str(a) for a in proc.args]
     done = subprocess.CompletedProcess(cmd, proc.wait(), "".join(out), "".join(err))
     if stopped:
         unlocked = ""
         if is_snakemake(cmd):
-            unlock = run_watched([*map(str, cmd), "--unlock"], timeout=limit or None, **popen)
+            unlock = run_watched([*cmd, "--unlock"], timeout=limit or None, cwd=cwd, env=env)
             unlocked = (", and unlocked its directory" if unlock.returncode == 0 else
                         f"; unlocking its directory failed too:\n{unlock.stderr[-2000:]}")
-        name = what or " ".join(map(str, cmd[:6])) + " ..."
+        name = what or " ".join(cmd[:6]) + " ..."
         raise RunStopped(
             f"{name} printed nothing for {limit:g} s, so the test stopped it{unlocked}. On a machine this "
-            f"slow, raise the limit: TEST_SILENCE_LIMIT=seconds (0: none; tests/conftest.py). Its last "
-            f"output:\n{done.stdout[-2000:]}{done.stderr[-4000:]}")
-    if check and done.returncode != 0:
-        raise AssertionError(f"{what or cmd[0]} failed ({done.returncode}):\n{done.stdout[-4000:]}\n"
-                             f"{done.stderr[-8000:]}")
+            f"slow, raise the limit: TEST_SILENCE_LIMIT=seconds (0: none; tests/conftest.py).{seen} Its "
+            f"last output:\n{done.stdout[-2000:]}{done.stderr[-4000:]}")
     return done
 
 

@@ -26,7 +26,7 @@ import torch
 from pipeline import reproducible
 from pipeline.reproducible import untimed
 from pipeline.workflow.experiments import RUN_FILES
-from tests.conftest import ROOT, default_signals, run_watched, shared_run
+from tests.conftest import ROOT, default_signals, run_watched, shared_run, watch
 
 pytestmark = pytest.mark.slow
 
@@ -110,10 +110,14 @@ def processes(pid: int) -> str:
                      for p, (ppid, _, state, comm, args) in sorted(table.items()) if p in ours) or "  none"
 
 
-def finish(proc: subprocess.Popen, after: str, timeout: float = 300) -> str:
+def finish(proc: subprocess.Popen, after: str, timeout: float | None = 300) -> str:
     """The output of a Snakemake run `start` began, once it has ended. If it has not ended `timeout` s
     after `after` (a signal, a kill), fail saying so, with the last step it reported done and the
-    processes alive then; then kill them all, so that nothing outlives the test."""
+    processes alive then; then kill them all, so that nothing outlives the test. `timeout=None`: the
+    run goes on to its end, as long as it takes, unless it goes silent (conftest.watch)."""
+    if timeout is None:
+        return watch(proc, what=f"Snakemake (after {after})",
+                     describe=lambda: f" Processes alive then (pid, parent, state):\n{processes(proc.pid)}\n").stdout
     try:
         return proc.communicate(timeout=timeout)[0]
     except subprocess.TimeoutExpired:
@@ -233,7 +237,7 @@ def concurrent(tmp_path_factory, names_path) -> tuple[Path, subprocess.Completed
     first = start(w, names_path)
     wait_for(lambda: list(w.glob("results/train/*/.resume")), first, "a training job")
     second = snake(w, names_path, check=False)
-    out = finish(first, "a second Snakemake was refused", timeout=900)
+    out = finish(first, "a second Snakemake was refused", timeout=None)  # the whole run
     assert first.returncode == 0, out[-6000:]
     return w, second, out
 
