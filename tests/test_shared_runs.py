@@ -125,3 +125,8 @@ def test_a_bad_silence_limit_is_one_clear_error(monkeypatch, raw):
     monkeypatch.setenv("TEST_SILENCE_LIMIT", raw)
     with pytest.raises(pytest.fail.Exception, match="TEST_SILENCE_LIMIT.*number of seconds"):
         conftest.silence_limit()
+
+
+def test_the_readme_states_the_silence_limit_the_tests_use():
+    readme = " ".join((conftest.ROOT / "README.md").read_text().split())
+    assert f"stopped only after {conftest.SILENCE_LIMIT / 60:g} min without printing a line" in readme
