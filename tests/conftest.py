@@ -118,6 +118,7 @@ def run_watched(cmd, *, timeout: float | None = None, check: bool = False, what:
     so its jobs go with it); a Snakemake run is then unlocked (`snakemake ... --unlock`), so a retry
     in the same directory never meets the lock this attempt left; and RunStopped is raised, saying
     what happened and how to raise the limit."""
+    popen.setdefault("preexec_fn", default_signals)  # so that the SIGINT of a stop reaches it
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             start_new_session=True, **popen)
     done = watch(proc, timeout=timeout, what=what, cwd=popen.get("cwd"), env=popen.get("env"))
