@@ -18,6 +18,7 @@ import pytest
 from pipeline.errors import ClaimError
 from pipeline.site import render
 from pipeline.site.claims import ClaimBook, admonition, insert_admonition
+from tests.conftest import run_watched
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIGS = [str(ROOT / "config.yaml"), str(ROOT / "config.quick.yaml")]
@@ -104,8 +105,8 @@ def test_the_config_key_is_validated(tmp_path):
 
 def pages_cli(work: Path, *args: str) -> subprocess.CompletedProcess:
     env = dict(os.environ, NO_MKDOCS_2_WARNING="1")
-    return subprocess.run([sys.executable, "-m", "pipeline", "site", "pages", "--configfile", *CONFIGS, *args],
-                          cwd=work, env=env, capture_output=True, text=True, timeout=900)
+    return run_watched([sys.executable, "-m", "pipeline", "site", "pages", "--configfile", *CONFIGS, *args],
+                       cwd=work, env=env)
 
 
 def copy_outputs(quick_run: Path, work: Path) -> None:
@@ -212,7 +213,7 @@ def test_the_site_rule_stops_on_a_false_claim_and_warn_publishes_it(quick_run, n
     def snakemake(mode: str) -> subprocess.CompletedProcess:
         cmd = [sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile"), "-d", str(work),
                "--configfile", *CONFIGS, "--config", f"names_path={names_path}", f"claims={mode}", "-j2"]
-        return subprocess.run(cmd, capture_output=True, text=True, timeout=1800)
+        return run_watched(cmd)  # bounded by silence, not wall time: conftest
 
     strict = snakemake("strict")
     out = strict.stdout + strict.stderr + (work / "logs" / "site" / "pages.log").read_text()

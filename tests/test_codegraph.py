@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import subprocess
 import sys
 import time
 
@@ -18,7 +17,7 @@ from pipeline.studies import registry
 from pipeline.workflow import codegraph
 from pipeline.workflow.plan import Plan
 from pipeline.workflow.site_inputs import mkdocs_hooks
-from tests.conftest import ROOT, run_snakemake
+from tests.conftest import ROOT, run_snakemake, run_watched
 
 pytestmark = pytest.mark.slow
 
@@ -31,8 +30,7 @@ RECORD = ("import atexit, json, runpy, sys\n"
 
 def imported(args: list[str], cwd) -> set[str]:
     """The package files `python -m pipeline <args>` imported, read from sys.modules at exit."""
-    proc = subprocess.run([sys.executable, "-c", RECORD, json.dumps(args)], cwd=cwd, capture_output=True,
-                          text=True, timeout=600)
+    proc = run_watched([sys.executable, "-c", RECORD, json.dumps(args)], cwd=cwd)
     assert proc.returncode == 0, proc.stderr[-3000:]
     line = [ln for ln in proc.stderr.splitlines() if ln.startswith("MODULES")][-1]
     mods = json.loads(line[len("MODULES"):])

@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from pipeline.config import ConfigError, load, read_yaml, validate
-from tests.conftest import ROOT
+from tests.conftest import ROOT, run_watched
 
 
 @pytest.fixture()
@@ -57,9 +57,9 @@ def test_gain_fractions_parse(config):
 def test_snakemake_refuses_a_bad_config_before_any_job(tmp_path, names_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text("defaults:\n  mlp:\n    stepz: 10\n")
-    proc = subprocess.run([sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile"), "-d", str(tmp_path),
+    proc = run_watched([sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile"), "-d", str(tmp_path),
                            "--configfile", str(ROOT / "config.yaml"), str(bad), "-j1",
-                           "--config", f"names_path={names_path}"], capture_output=True, text=True, timeout=300)
+                           "--config", f"names_path={names_path}"])
     assert proc.returncode != 0
     out = proc.stdout + proc.stderr
     assert "stepz" in out and "defaults.mlp" in out

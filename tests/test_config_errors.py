@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import copy
 import re
-import subprocess
 import sys
 
 import pytest
@@ -13,7 +12,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from pipeline.config import ConfigError, load, read_yaml, validate
-from tests.conftest import ROOT
+from tests.conftest import ROOT, run_watched
 
 FULL = read_yaml(ROOT / "config.yaml")
 RAW = {k: v for k, v in FULL.items() if k != "beyond"}  # the lecture's part: fast to validate
@@ -244,9 +243,9 @@ def test_snakemake_prints_the_message_and_runs_nothing(tmp_path, names_path, tex
     bad = tmp_path / "bad.yaml"
     bad.write_text(text)
     # --dry-run: should the config ever be accepted, the test fails without starting the full pipeline
-    proc = subprocess.run([sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile"), "-d", str(tmp_path),
+    proc = run_watched([sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile"), "-d", str(tmp_path),
                            "--configfile", str(ROOT / "config.yaml"), str(bad), "-j1", "--dry-run",
-                           "--config", f"names_path={names_path}"], capture_output=True, text=True, timeout=300)
+                           "--config", f"names_path={names_path}"])
     assert proc.returncode != 0
     err = proc.stderr.strip()
     assert needle in err, err[-3000:]

@@ -24,7 +24,7 @@ import torch
 
 from pipeline.training import engine, rundir
 from pipeline.training.jobs import train_many
-from tests.conftest import ROOT
+from tests.conftest import ROOT, run_watched
 from tests.test_resume import assert_same_run, spec_of
 
 EVERY = 100
@@ -187,8 +187,7 @@ def test_killed_train_many_resumes_exactly(names_path, dataset, tmp_path):
     step = torch.load(state, weights_only=True)["step"]
     assert step % EVERY == 0 and 0 < step < 6000
 
-    again = subprocess.run(_cmd(specs, names_path, killed), cwd=ROOT, env=env, capture_output=True, text=True,
-                           timeout=600)
+    again = run_watched(_cmd(specs, names_path, killed), cwd=ROOT, env=env)
     assert again.returncode == 0, again.stderr[-3000:]
     assert "resuming from step" in again.stderr
     assert torch.load(state, weights_only=True)["step"] == 6000  # kept until Snakemake accepts the run

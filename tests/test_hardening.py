@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, run_watched
 
 WRONG_SHA = "ab" * 32
 
@@ -28,7 +28,7 @@ def snakemake(workdir: Path, *args: str,
               configfiles=("config.yaml", "config.quick.yaml")) -> subprocess.CompletedProcess:
     cmd = [sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile"), "-d", str(workdir), "-j1", *args,
            "--configfile", *[str(ROOT / c) if not Path(c).is_absolute() else c for c in configfiles]]
-    return subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    return run_watched(cmd)  # bounded by silence, not wall time: conftest
 
 
 def planned_rules(proc: subprocess.CompletedProcess) -> set[str]:

@@ -8,12 +8,11 @@ The workflow runs from a copy of the package (PYTHONPATH), so the test can edit 
 
 import os
 import shutil
-import subprocess
 import sys
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, run_watched
 
 pytestmark = pytest.mark.slow
 
@@ -25,7 +24,7 @@ def _snakemake(copy, workdir, names, *args):
     cmd = [sys.executable, "-m", "snakemake", "-s", str(copy / "Snakefile"), "-d", str(workdir),
            "--configfile", str(copy / "config.yaml"), str(copy / "config.quick.yaml"), str(copy / "extra.yaml"),
            "--config", f"names_path={names}", "-j2", *args, *TARGETS]
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=900, cwd=copy)
+    proc = run_watched(cmd, env=env, cwd=copy)  # bounded by silence: conftest
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     return proc.stdout + proc.stderr
 
@@ -115,7 +114,7 @@ def _snakemake_runs(copy, workdir, names, exps, *args):
     cmd = [sys.executable, "-m", "snakemake", "-s", str(copy / "Snakefile"), "-d", str(workdir),
            "--configfile", str(copy / "config.yaml"), str(copy / "config.quick.yaml"), str(copy / "extra.yaml"),
            "--config", f"names_path={names}", "-j2", *args, *_run_targets(exps)]
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=900, cwd=copy)
+    proc = run_watched(cmd, env=env, cwd=copy)  # bounded by silence: conftest
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     return proc.stdout + proc.stderr
 

@@ -24,7 +24,7 @@ from pipeline.config import PRESENTATION_KEYS, load
 from pipeline.reproducible import untimed
 from pipeline.training import loop as trainmod
 from pipeline.training import rundir
-from tests.conftest import ROOT, default_signals
+from tests.conftest import ROOT, default_signals, run_watched
 
 
 def spec_of(name: str, **over) -> dict:
@@ -168,12 +168,10 @@ def test_killed_training_job_resumes_exactly(names_path, tmp_path, sig):
     assert not (killed / "metrics.json").exists()
     assert state.exists()
 
-    again = subprocess.run(_train_cmd(spec, names_path, killed), cwd=ROOT, env=env, capture_output=True, text=True,
-                           timeout=600)
+    again = run_watched(_train_cmd(spec, names_path, killed), cwd=ROOT, env=env)
     assert again.returncode == 0, again.stderr[-3000:]
     assert "resuming from step" in again.stderr
-    whole = subprocess.run(_train_cmd(spec, names_path, tmp_path / "whole"), cwd=ROOT, env=env,
-                           capture_output=True, text=True, timeout=600)
+    whole = run_watched(_train_cmd(spec, names_path, tmp_path / "whole"), cwd=ROOT, env=env)
     assert whole.returncode == 0, whole.stderr[-3000:]
     assert_same_run(tmp_path / "whole", killed)
 
@@ -208,8 +206,7 @@ def test_divergence_recorded_as_a_result_and_plotted(dataset, tmp_path, name, ov
 def test_divergence_message_reaches_the_console(names_path, tmp_path):
     """`python -m pipeline train` (what the rule runs) prints the message, without a traceback."""
     spec = spec_of("linear_gain_3", steps=200, lr=50.0, on_divergence="stop")
-    proc = subprocess.run(_train_cmd(spec, names_path, tmp_path / "r"), cwd=ROOT, capture_output=True, text=True,
-                          timeout=300)
+    proc = run_watched(_train_cmd(spec, names_path, tmp_path / "r"), cwd=ROOT)
     assert proc.returncode == 1
     assert "error: experiment 'linear_gain_3' diverged at step" in proc.stderr
     assert "Traceback" not in proc.stderr

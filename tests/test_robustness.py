@@ -26,7 +26,7 @@ import torch
 from pipeline import reproducible
 from pipeline.reproducible import untimed
 from pipeline.workflow.experiments import RUN_FILES
-from tests.conftest import ROOT, default_signals, shared_run
+from tests.conftest import ROOT, default_signals, run_watched, shared_run, watch
 
 pytestmark = pytest.mark.slow
 
@@ -65,8 +65,7 @@ def command(workdir: Path, names: Path, *extra: str, exps=EXPS, figures: bool = 
 
 def snake(workdir: Path, names: Path, *extra: str, check: bool = True, exps=EXPS,
           figures: bool = True) -> subprocess.CompletedProcess:
-    proc = subprocess.run(command(workdir, names, *extra, exps=exps, figures=figures), capture_output=True,
-                          text=True, timeout=900)
+    proc = run_watched(command(workdir, names, *extra, exps=exps, figures=figures))  # bounded by silence
     if check:
         assert proc.returncode == 0, proc.stderr[-6000:]
     return proc
@@ -111,10 +110,14 @@ def processes(pid: int) -> str:
                      for p, (ppid, _, state, comm, args) in sorted(table.items()) if p in ours) or "  none"
 
 
-def finish(proc: subprocess.Popen, after: str, timeout: float = 300) -> str:
+def finish(proc: subprocess.Popen, after: str, timeout: float | None = 300) -> str:
     """The output of a Snakemake run `start` began, once it has ended. If it has not ended `timeout` s
     after `after` (a signal, a kill), fail saying so, with the last step it reported done and the
-    processes alive then; then kill them all, so that nothing outlives the test."""
+    processes alive then; then kill them all, so that nothing outlives the test. `timeout=None`: the
+    run goes on to its end, as long as it takes, unless it goes silent (conftest.watch)."""
+    if timeout is None:
+        return watch(proc, what=f"Snakemake (after {after})",
+                     describe=lambda: f" Processes alive then (pid, parent, state):\n{processes(proc.pid)}\n").stdout
     try:
         return proc.communicate(timeout=timeout)[0]
     except subprocess.TimeoutExpired:
@@ -234,7 +237,7 @@ def concurrent(tmp_path_factory, names_path) -> tuple[Path, subprocess.Completed
     first = start(w, names_path)
     wait_for(lambda: list(w.glob("results/train/*/.resume")), first, "a training job")
     second = snake(w, names_path, check=False)
-    out = finish(first, "a second Snakemake was refused", timeout=900)
+    out = finish(first, "a second Snakemake was refused", timeout=None)  # the whole run
     assert first.returncode == 0, out[-6000:]
     return w, second, out
 
@@ -375,7 +378,7 @@ def test_killed_batched_job_resumes_its_stack_exactly(tmp_path, names_path):
         if background:
             return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                                     start_new_session=True, preexec_fn=default_signals)
-        return subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+        return run_watched(cmd)
 
     w = tmp_path / "killed"
     first = run(w, background=True)
@@ -421,7 +424,7 @@ def test_a_word_list_of_ones_own(tmp_path, names_path):
     exps = ["kaiming", "batchnorm_gain_5_3"]
     cmd = command(tmp_path, own, exps=exps)
     cmd.insert(cmd.index("--config") + 2, "names_sha256=null")  # as data/README.md says
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
+    proc = run_watched(cmd)
     assert proc.returncode == 0, proc.stderr[-6000:]
 
     from pipeline.data import sha256_of
@@ -442,7 +445,7 @@ def test_a_word_list_of_ones_own(tmp_path, names_path):
     # the canonical checksum still guards the default: the same list without names_sha256: null fails,
     # when Snakemake reads the Snakefile (pipeline/workflow/data_source.py), before any job
     (tmp_path / "b").mkdir()
-    bad = subprocess.run(command(tmp_path / "b", own, exps=exps), capture_output=True, text=True, timeout=600)
+    bad = run_watched(command(tmp_path / "b", own, exps=exps))
     assert bad.returncode != 0
     out = bad.stdout + bad.stderr
     assert f"has sha256 {digest}, but names_sha256 is" in out and "Nothing was changed" in out, out[-3000:]
@@ -469,7 +472,7 @@ experiments:
     cmd = [sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile"), "-d", str(tmp_path),
            "--configfile", str(ROOT / "config.yaml"), str(ROOT / "config.quick.yaml"), str(tmp_path / "blowup.yaml"),
            "--config", f"names_path={names_path}", "-j2", "results/runs/blowup/metrics.json"]
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    proc = run_watched(cmd)
     assert proc.returncode != 0
     out = proc.stdout + proc.stderr
     assert "experiment 'blowup' diverged at step" in out, out[-4000:]

@@ -25,6 +25,7 @@ import pytest
 import yaml
 
 from pipeline.plots.files import files_of
+from tests.conftest import run_watched
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIGS = [str(ROOT / "config.yaml"), str(ROOT / "config.quick.yaml")]
@@ -35,8 +36,7 @@ pytestmark = pytest.mark.slow
 
 def site_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
     env = dict(os.environ, NO_MKDOCS_2_WARNING="1")
-    return subprocess.run([sys.executable, "-m", "pipeline", "site", *args], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=900)
+    return run_watched([sys.executable, "-m", "pipeline", "site", *args], cwd=cwd, env=env)
 
 
 def resolved():
@@ -92,8 +92,7 @@ def test_plain_mkdocs_build_strict_in_a_checkout(quick_run, tmp_path):
     shutil.copytree(quick_run / "docs" / "generated", repo / "docs" / "generated")
     shutil.copytree(quick_run / "figures", repo / "figures")
     env = {k: v for k, v in os.environ.items() if k != "MAKEMORE_SITE_ROOT"} | {"NO_MKDOCS_2_WARNING": "1"}
-    proc = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict"], cwd=repo, env=env,
-                          capture_output=True, text=True, timeout=600)
+    proc = run_watched([sys.executable, "-m", "mkdocs", "build", "--strict"], cwd=repo, env=env)
     log = proc.stdout + proc.stderr
     assert proc.returncode == 0, log[-6000:]
     assert not [line for line in log.splitlines() if re.match(r"\s*(WARNING|ERROR)\b", line)], log[-3000:]

@@ -22,7 +22,7 @@ import pytest
 
 from pipeline.reproducible import untimed  # the timing fields, the only ones allowed to differ
 
-from .conftest import ROOT
+from .conftest import ROOT, run_watched
 
 pytestmark = pytest.mark.slow
 
@@ -107,7 +107,7 @@ def test_slurm_runs_the_dag_like_a_local_run(slurm, quick_run, names_path, confi
            "--slurm-init-seconds-before-status-checks", "5",  # the profile's default suits a real queue
            "--jobs", "4", *want]
     t0 = time.monotonic()
-    proc = subprocess.run(cmd, env=slurm, capture_output=True, text=True, timeout=1800)
+    proc = run_watched(cmd, env=slurm)  # bounded by silence, not wall time: conftest
     took = time.monotonic() - t0
     assert proc.returncode == 0, f"snakemake --profile profiles/slurm failed:\n{proc.stdout[-4000:]}\n" \
                                  f"{proc.stderr[-8000:]}"

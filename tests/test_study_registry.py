@@ -18,7 +18,7 @@ import yaml
 
 from pipeline.config import ConfigError, load
 from pipeline.studies import registry
-from tests.conftest import ROOT
+from tests.conftest import ROOT, run_watched
 
 STUDIES = {"seeds", "gain_sweep", "compare", "momentum", "zero_init", "fold", "explore"}
 
@@ -133,7 +133,7 @@ def toy_repo(tmp_path_factory) -> Path:
 
 def _in(copy: Path, *args: str, **kw) -> subprocess.CompletedProcess:
     env = dict(os.environ, PYTHONPATH=str(copy))
-    proc = subprocess.run(list(args), cwd=copy, env=env, capture_output=True, text=True, timeout=600, **kw)
+    proc = run_watched(list(args), cwd=copy, env=env, **kw)  # bounded by silence, not wall time: conftest
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
     return proc
 
