@@ -9,7 +9,8 @@ import re
 import shlex
 
 from pipeline.analysis.lecture import LECTURE, LECTURE_INITIAL_LOSS, LECTURE_STEPS
-from pipeline.format import at_precision
+from pipeline.errors import ClaimError
+from pipeline.format import at_precision, sentence_problems
 from pipeline.provenance import figure_url
 from pipeline.site import cite
 from pipeline.site.code import excerpt, mlp_excerpts, spec_diff
@@ -212,7 +213,8 @@ HEADINGS = {
     "saturation_init_pct": "saturated at init (%)", "saturation_final_pct": "saturated after training (%)",
     "saturation_meaningful": "saturation applies (tanh)",
     "mean_log10_update_ratio_last_100": "update:data ratio, log10 (last 100 steps)",
-    "unigram_val_loss": "val loss of a unigram guess", "lecture_val_within_seed_range": "lecture's val loss within the seeds' range",
+    "unigram_val_loss": "val loss of a unigram guess",
+    "lecture_val_within_seed_range": "lecture's val loss within the seeds' range",
     "grad_exactly_zero": "gradient exactly zero", "grad_nonzero_entries": "non-zero gradient entries",
     "grad_max_abs": "largest |gradient|", "changed_by_training": "changed by training", "trainable": "trainable",
     "init_all_zero": "all zero at init", "max_abs_change": "largest change", "shape": "shape", "params": "parameters",
@@ -244,9 +246,20 @@ def study_columns(rows: list, study: str) -> list[dict]:
     return [{"key": c, "heading": heading(c, study)} for c in cols]
 
 
+def study_text(name: str, lines: list[str]) -> list[str]:
+    """A study's sentences (written by its own code, results/beyond/<name>.json), refused when one
+    prints a comparison whose sides look the same or a change that rounds to nothing."""
+    for line in lines:
+        bad = sentence_problems(line)
+        if bad:
+            raise ClaimError(f"beyond.md, the study {name!r}: \"{line}\": {'; '.join(bad)}; print more digits "
+                             "(pipeline.format.apart) or say it in words, in the study's text function")
+    return lines
+
+
 def beyond(o: Outputs) -> dict:
     page = "beyond.md"
-    studies = [{"name": s, "title": o.title(s), "note": o.note(s), "text": data.get("text") or [],
+    studies = [{"name": s, "title": o.title(s), "note": o.note(s), "text": study_text(s, data.get("text") or []),
                 "rows": data.get("rows") or [], "columns": study_columns(data.get("rows") or [], s),
                 "figures": figures(o, page, s)} for s, data in o.studies.items()]
     single = [link(o, page, n) for n, s in o.resolved.items() if s["part"] not in ("A", "B")]

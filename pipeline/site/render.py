@@ -119,14 +119,15 @@ def environment(templates: Path = TEMPLATES) -> jinja2.Environment:
                              finalize=finalize)
     filters = {"num": fmt, "gain": gain_label, "md_escape": md_escape, "html": attr, "attr": attr, "pad": indent,
                "capfirst": capfirst, "md": md_text, "claim_text": plain,
-               "timing": timing_span,
+               "timing": timing_span,  # a measured duration or size: masked when runs are compared
                # words around numbers (pipeline/format.py): `n | plural("dead neuron")`, the fewest
                # decimals at which two sides differ `apart(a, b)`, `ratio | change` ("a factor of 11.2",
                # "0.3 %"), `ours | at_precision(lecture)` (compared at the lecture's printed precision)
-               "plural": plural, "change": change, "at_precision": at_precision}  # a measured duration or size: masked when runs are compared
+               "plural": plural, "change": change, "at_precision": at_precision}
     env.filters.update({k: strict(f) for k, f in filters.items()})
     env.globals["TIMING_FIELDS"] = TIMING_FIELDS  # a study's column of these is printed through `timing`
     env.globals["apart"] = apart
+    env.globals["log10"] = math.log10
     env.globals["verdict"] = verdict  # a seed comparison's direction: lower, higher, indistinguishable
     env.globals["claim"] = claim_function()  # a checked sentence (pipeline/site/claims.py)
     return env
