@@ -221,7 +221,7 @@ HEADINGS = {
     "fold": "folded", "best_gain": "best gain", "best_loss": "best val loss", "width_octaves": "width (octaves)",
     "split": "split", "count": "count", "step": "step", "figures": "figures",
     "n_batchnorm_folded": "BatchNorms folded", "examples": "examples", "max_abs_diff": "largest |difference|",
-    "allclose": "same outputs (within 1e-5)",
+    "allclose": "same outputs (within 1e-5)", "threads": "threads",
     "lecture_seed_val": "val loss with the lecture's seed", "val_minus_unigram": "val − unigram",
     "train_seconds": "training time (s)", "ms_per_step": "ms per step", "wall_seconds": "wall time (s)",
     "resumed_from_step": "resumed from step", "unfolded_ms": "BatchNorm kept (ms)",
