@@ -9,7 +9,8 @@ from pathlib import Path
 import jinja2
 import pytest
 
-from pipeline.format import fmt
+from pipeline.analysis.lecture import LECTURE
+from pipeline.format import at_precision, fmt
 from pipeline.site import render
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -22,8 +23,9 @@ def fresh_env() -> jinja2.Environment:
 
 def results() -> dict:
     m = {"steps": 200000, "initial_loss": 3.3221, "train_loss": 2.06, "val_loss": 2.1234567, "test_loss": None}
-    row = {"title": "a | b", "href": "part-a/x.md", "m": m, "lecture": {"train": 2.07, "val": 2.13},
-           "lecture_init": None, "val_minus_lecture": -0.0065433}
+    lec = LECTURE["scaled_logits"]  # printed by the lecture as 2.07 / 2.13: quoted and compared at 2 decimals
+    row = {"title": "a | b", "href": "part-a/x.md", "m": m, "lecture": lec,
+           "lecture_init": None, "val_minus_lecture": at_precision(m["val_loss"], lec["val"])}
     return {"results": {"rows": [row],
                         "vocab_size": 27, "expected_initial_loss": math.log(27), "lecture_steps": 200000,
                         "short": [300], "reproduce": "reproduce.md"}}
@@ -46,9 +48,9 @@ def test_numbers_in_a_template_go_through_the_filter():
     env.filters["num"] = spy
     text = env.get_template("home_results.md.j2").render(results())
     row = next(line for line in text.splitlines() if line.startswith("| [a \\| b]"))
-    assert row == ("| [a \\| b](part-a/x.md) | 200,000 | 3.3221 | 2.0600 | 2.1235 | — | 2.0700 / 2.1300 | -0.0065 |")
+    assert row == ("| [a \\| b](part-a/x.md) | 200,000 | 3.3221 | 2.0600 | 2.1235 | — | 2.07 / 2.13 | -0.01 |")
     assert "−ln(1/27) = 3.2958." in text and "runs of 300 steps instead of the lecture's 200,000" in text
-    for v in (200000, 3.3221, 2.06, 2.1234567, None, 2.07, 2.13, -0.0065433, math.log(27), 300):
+    for v in (200000, 3.3221, 2.06, 2.1234567, None, 2.07, 2.13, -0.01, math.log(27), 300):
         assert v in seen, f"{v!r} was printed without the num filter"
 
 

@@ -1,16 +1,18 @@
 """The lecture's own printed numbers: the one place they live. Wherever the site or a table
 shows one, it is labelled as the lecture's, beside this run's value."""
 
+from pipeline.format import Printed as P  # each number at the precision the lecture printed it
+
 # Part A: the lecture's loss log after training (train, val)
 LECTURE = {
-    "bad_init": {"train": 2.1245, "val": 2.1682},
-    "scaled_logits": {"train": 2.07, "val": 2.13},
-    "fixed_tanh": {"train": 2.0356, "val": 2.1027},
-    "kaiming": {"train": 2.0377, "val": 2.1070},
-    "batchnorm": {"train": 2.0668, "val": 2.1048},
-    "batchnorm_running": {"train": 2.0674, "val": 2.1057},
+    "bad_init": {"train": P("2.1245"), "val": P("2.1682")},
+    "scaled_logits": {"train": P("2.07"), "val": P("2.13")},
+    "fixed_tanh": {"train": P("2.0356"), "val": P("2.1027")},
+    "kaiming": {"train": P("2.0377"), "val": P("2.1070")},
+    "batchnorm": {"train": P("2.0668"), "val": P("2.1048")},
+    "batchnorm_running": {"train": P("2.0674"), "val": P("2.1057")},
 }
-LECTURE_INITIAL_LOSS = {"bad_init": 27.8817}  # printed at step 0 in the lecture
+LECTURE_INITIAL_LOSS = {"bad_init": P("27.8817")}  # printed at step 0 in the lecture
 LECTURE_STEPS = 200_000  # the lecture's Part A training length, to flag shortened runs
 
 # The lecture's notebook (makemore_part3_bn.ipynb), as published: cell numbers are its `In [n]`.
@@ -31,12 +33,12 @@ LECTURE_BN_NET = {
     "grad_to_data": [8.012630e-03, 4.881091e-02, 6.964619e-02, 6.073741e-02, 5.631483e-02, 5.570125e-02,
                      1.160106e-01],
     # In [19]: losses after the 1,001 steps
-    "train": 2.4003, "val": 2.3982,
+    "train": P("2.4003"), "val": P("2.3982"),
 }
 # Said and shown in the video, not printed by the final notebook: the plain Tanh network at gain 5/3 at
 # initialisation (deeper layers near std 0.66, about 5 % saturated), and the update:data rule of thumb
 # (In [18] draws it at -3: ratios of about 1e-3).
-LECTURE_TANH_5_3 = {"deep_std": 0.66, "deep_saturated_pct": 5.0}
+LECTURE_TANH_5_3 = {"deep_std": P("0.66"), "deep_saturated_pct": P("5")}
 LECTURE_UD_LOG10 = -3.0
 # In [23]: a 1000 x 1000 Gaussian matrix times a Gaussian vector: output std and the input gradient's std
-LECTURE_LINEAR = {"y_std": 31.01, "x_grad_std": 30.88}
+LECTURE_LINEAR = {"y_std": P("31.01"), "x_grad_std": P("30.88")}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from pipeline.analysis.lecture import LECTURE
-from pipeline.format import fmt
+from pipeline.format import at_precision, fmt
 from pipeline.io import read_json, write_json, write_text
 
 
@@ -28,7 +28,8 @@ def results_table(metrics_paths: list[str | Path], json_out: str | Path, md_out:
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in rows:
-        diff = None if r["val_minus_lecture"] is None else round(r["val_minus_lecture"], 4) + 0.0  # no "-0.0000"
+        # printed at the precision the lecture printed its number with; fmt prints a zero unsigned
+        diff = at_precision(r["val_loss"], LECTURE.get(r["experiment"], {}).get("val"))
         lines.append(f"| `{r['experiment']}` | {fmt(r['n_params'], ',')} | {fmt(r['initial_loss'])} | "
                      f"{fmt(r['train_loss'])} | {fmt(r['val_loss'])} | {fmt(r['test_loss'])} | "
                      f"{fmt(r['lecture_train_loss'])} | {fmt(r['lecture_val_loss'])} | {fmt(diff, '+.4f')} |")

@@ -29,7 +29,7 @@ import jinja2
 import jinja2.meta
 
 from pipeline.errors import ClaimError
-from pipeline.format import fmt
+from pipeline.format import fmt, sentence_problems
 
 MODES = ("strict", "warn")
 __all__ = ["MODES", "Claim", "ClaimBook", "ClaimError", "admonition", "claim_function", "insert_admonition"]
@@ -67,10 +67,43 @@ def spread(xs: list) -> float:
     return max(xs) / min(xs)
 
 
+def verdict(sig, d) -> str:
+    """What a seed comparison shows, for a loss (lower is better): 'lower' or 'higher' when the
+    difference `d` (b - a) exceeds the seed noise (`sig`), 'indistinguishable' when it does not.
+    A sentence picks its words by it, and its claim checks exactly that verdict."""
+    if sig is None or d is None:
+        return "unknown"
+    return "indistinguishable" if not sig else ("lower" if d < 0 else "higher")
+
+
+def outcomes(test, numbers: dict, names: set) -> dict:
+    """For each pair of a flag (a bool, e.g. 'exceeds the seed noise') and a signed number (a float,
+    e.g. a difference) among the numbers the expression reads: the verdicts (verdict()) for which
+    the expression holds when the flag and the sign of the number are set every possible way, the
+    other numbers as measured. A claim that holds for two verdicts states neither."""
+    flags = [k for k in sorted(names) if isinstance(numbers.get(k), bool)]
+    signed = [k for k in sorted(names) if isinstance(numbers.get(k), float) and not isinstance(numbers.get(k), bool)
+              and numbers[k] != 0]
+    out = {}
+    for f in flags:
+        for x in signed:
+            held = set()
+            for flag in (True, False):
+                for sign in (1, -1):
+                    trial = {**numbers, f: flag, x: sign * abs(numbers[x])}
+                    try:
+                        if bool(test(**HELPERS, **trial)):
+                            held.add(verdict(flag, trial[x]))
+                    except (TypeError, ValueError, ArithmeticError, IndexError, jinja2.UndefinedError):
+                        pass
+            out[(f, x)] = held
+    return out
+
+
 # what a claim's expression may call besides its own numbers
 HELPERS = {"abs": abs, "min": min, "max": max, "all": all, "any": any, "len": len, "sum": sum, "sorted": sorted,
            "round": round, "approx": approx, "between": between, "log10": log10, "sqrt": math.sqrt,
-           "ratios": ratios, "spread": spread, "gaps": gaps, "quotients": quotients}
+           "ratios": ratios, "spread": spread, "gaps": gaps, "quotients": quotients, "verdict": verdict}
 
 
 def show(v) -> str:
@@ -165,12 +198,22 @@ class ClaimBook:
             if unknown:
                 raise jinja2.TemplateError(f"claim on {page}: {', '.join(sorted(unknown))} shadows a helper; "
                                            "rename the number")
+            for (f, x), held in outcomes(test, numbers, names).items():
+                if len(held) > 1:  # a fault of the template, not of the run: fail the page in either mode
+                    raise ClaimError(f'{page}: the claim {expr!r} holds whether the data show '
+                                     f'{" or ".join(sorted(held))} (over {f} and the sign of {x}), so it states '
+                                     f'neither: pick the sentence by verdict({f}, {x}) and claim that verdict '
+                                     f'("{plain(sentence)[:80]}")')
             try:
                 holds = bool(test(**HELPERS, **numbers))
             except (TypeError, ValueError, ArithmeticError, IndexError, jinja2.UndefinedError) as e:
                 holds, reason = False, f"not checkable ({type(e).__name__}: {e})"
             else:
                 reason = "" if holds else "false"
+            bad = sentence_problems(plain(sentence))
+            if holds and bad:  # true, but printed so that it reads as something else
+                holds, reason = False, ("true but misprinted: " + "; ".join(bad)
+                                        + " (print more digits with the `apart` filter, or say it in words)")
         c = Claim(page, sentence.strip(), expr, dict(numbers), holds, reason, number=len(self.claims) + 1,
                   source=self.source)
         self.claims.append(c)

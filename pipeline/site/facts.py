@@ -98,6 +98,24 @@ class Facts:
             return [None]
         return [x / y for x, y in zip(xs, ys, strict=True)]
 
+    @staticmethod
+    def torch_init(rows: int, cols: int, nonlinearity: str = "tanh", seed: int = 0) -> dict:
+        """What torch.nn.init itself does to a weight of shape (rows, cols): the std of
+        kaiming_normal_ in each mode (PyTorch reads dimension 1 as fan-in, nn.Linear's (out, in)
+        layout), the std each mode aims at, and calculate_gain. Real calls, for the claims that say
+        which call matches a recipe; the claims page records the numbers."""
+        import torch
+
+        g = torch.Generator().manual_seed(seed)
+        out = {"gain": torch.nn.init.calculate_gain(nonlinearity), "shape": [rows, cols]}
+        for mode in ("fan_in", "fan_out"):
+            w = torch.empty(rows, cols)
+            torch.nn.init.kaiming_normal_(w, mode=mode, nonlinearity=nonlinearity, generator=g)
+            out[mode] = float(w.std())
+            fan = cols if mode == "fan_in" else rows
+            out[f"{mode}_target"] = out["gain"] / math.sqrt(fan)
+        return out
+
     # ---- studies ----------------------------------------------------------------------------------
     def study(self, name: str) -> dict:
         return self.o.studies.get(name) or {}

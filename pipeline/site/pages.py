@@ -9,6 +9,8 @@ import re
 import shlex
 
 from pipeline.analysis.lecture import LECTURE, LECTURE_INITIAL_LOSS, LECTURE_STEPS
+from pipeline.errors import ClaimError
+from pipeline.format import at_precision, sentence_problems
 from pipeline.provenance import figure_url
 from pipeline.site import cite
 from pipeline.site.code import excerpt, mlp_excerpts, spec_diff
@@ -75,7 +77,8 @@ def home_results(o: Outputs, page: str = "index.md") -> dict:
     rows = []
     for n in names:
         m, lec = o.metrics[n], LECTURE.get(n, {})
-        diff = (m["val_loss"] - lec["val"]) if m["val_loss"] is not None and "val" in lec else None
+        # compared at the precision the lecture printed its number with (pipeline/format.py Printed)
+        diff = at_precision(m["val_loss"], lec["val"]) if m["val_loss"] is not None and "val" in lec else None
         rows.append({**link(o, page, n), "m": m, "lecture": lec or None, "lecture_init": LECTURE_INITIAL_LOSS.get(n),
                      "val_minus_lecture": diff})
     m0 = o.metrics[names[0]] if names else {}
@@ -192,10 +195,73 @@ def scalar_columns(rows: list) -> list[str]:
     return [k for k, v in rows[0].items() if isinstance(v, (str, int, float, bool)) or v is None]
 
 
+# A study table's column headings, written for people (a column of a study's rows without one here
+# stops the pages step, naming it: add its heading).
+HEADINGS = {
+    "experiment": "experiment", "variant": "variant", "name": "name", "title": "title", "kind": "kind",
+    "activation": "activation", "norm": "normalisation", "gain": "gain", "momentum": "momentum",
+    "batch_size": "batch size", "eval_stats": "statistics at evaluation", "seed": "seed", "seeds": "seeds",
+    "n": "seeds", "steps": "steps", "frozen_steps": "steps with frozen weights", "n_params": "parameters",
+    "initial_loss": "loss at step 0", "train_loss": "train loss", "val_loss": "val loss", "test_loss": "test loss",
+    "val_mean": "mean val loss", "mean_val_loss": "mean val loss", "mean": "mean", "std": "std",
+    "min": "lowest", "max": "highest", "low": "95 % interval, low", "high": "95 % interval, high",
+    "minimum": "lowest", "maximum": "highest", "diverged": "diverged", "n_diverged": "runs that diverged",
+    "val_loss_reported": "val loss (as trained)", "val_loss_running_final": "val loss, running statistics",
+    "val_loss_calibrated": "val loss, calibrated statistics",
+    "val_running_minus_calibrated": "running − calibrated",
+    "frozen_mean_dev_avg": "running mean's drift (frozen weights)",
+    "frozen_std_dev_avg": "running std's drift (frozen weights)",
+    "saturation_init_pct": "saturated at init (%)", "saturation_final_pct": "saturated after training (%)",
+    "saturation_meaningful": "saturation applies (tanh)",
+    "mean_log10_update_ratio_last_100": "update:data ratio, log10 (last 100 steps)",
+    "unigram_val_loss": "val loss of a unigram guess",
+    "lecture_val_within_seed_range": "lecture's val loss within the seeds' range",
+    "grad_exactly_zero": "gradient exactly zero", "grad_nonzero_entries": "non-zero gradient entries",
+    "grad_max_abs": "largest |gradient|", "changed_by_training": "changed by training", "trainable": "trainable",
+    "init_all_zero": "all zero at init", "max_abs_change": "largest change", "shape": "shape", "params": "parameters",
+    "fold": "folded", "best_gain": "best gain", "best_loss": "best val loss", "width_octaves": "width (octaves)",
+    "split": "split", "count": "count", "step": "step", "figures": "figures",
+    "n_batchnorm_folded": "BatchNorms folded", "examples": "examples", "max_abs_diff": "largest |difference|",
+    "allclose": "same outputs (within 1e-5)", "threads": "threads",
+    "lecture_seed_val": "val loss with the lecture's seed", "val_minus_unigram": "val − unigram",
+    "train_seconds": "training time (s)", "ms_per_step": "ms per step", "wall_seconds": "wall time (s)",
+    "resumed_from_step": "resumed from step", "unfolded_ms": "BatchNorm kept (ms)",
+    "folded_ms": "BatchNorm folded (ms)", "speedup": "speed-up",
+}
+
+
+def heading(column: str, study: str) -> str:
+    if column not in HEADINGS:
+        raise KeyError(f"the column {column!r} of the study {study!r} has no heading: add one to HEADINGS "
+                       "(pipeline/site/pages.py)")
+    return HEADINGS[column]
+
+
+def study_columns(rows: list, study: str) -> list[dict]:
+    """The columns a study's table shows, with their headings; a title column that only repeats the
+    row's id is left out."""
+    cols = scalar_columns(rows)
+    ids = [c for c in ("experiment", "variant", "name") if c in cols]
+    if "title" in cols and ids and all(r.get("title") == r.get(ids[0]) for r in rows):
+        cols.remove("title")
+    return [{"key": c, "heading": heading(c, study)} for c in cols]
+
+
+def study_text(name: str, lines: list[str]) -> list[str]:
+    """A study's sentences (written by its own code, results/beyond/<name>.json), refused when one
+    prints a comparison whose sides look the same or a change that rounds to nothing."""
+    for line in lines:
+        bad = sentence_problems(line)
+        if bad:
+            raise ClaimError(f"beyond.md, the study {name!r}: \"{line}\": {'; '.join(bad)}; print more digits "
+                             "(pipeline.format.apart) or say it in words, in the study's text function")
+    return lines
+
+
 def beyond(o: Outputs) -> dict:
     page = "beyond.md"
-    studies = [{"name": s, "title": o.title(s), "note": o.note(s), "text": data.get("text") or [],
-                "rows": data.get("rows") or [], "columns": scalar_columns(data.get("rows") or []),
+    studies = [{"name": s, "title": o.title(s), "note": o.note(s), "text": study_text(s, data.get("text") or []),
+                "rows": data.get("rows") or [], "columns": study_columns(data.get("rows") or [], s),
                 "figures": figures(o, page, s)} for s, data in o.studies.items()]
     single = [link(o, page, n) for n, s in o.resolved.items() if s["part"] not in ("A", "B")]
     return {"note": o.note("beyond"), "studies": studies, "single": single, "learn": o.learning("beyond")}

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import jinja2
 
-from pipeline.format import fmt
+from pipeline.format import apart, at_precision, change, fmt, plural
 from pipeline.reproducible import TIMING_FIELDS, timing_span
-from pipeline.site.claims import claim_function, plain
+from pipeline.site.claims import claim_function, plain, verdict
 from pipeline.site.outputs import TEMPLATES
 
 
@@ -56,8 +56,13 @@ def md_text(s) -> str:
 
 
 def md_escape(s: str) -> str:
-    """For a table cell: config text fully escaped; template text only its pipes."""
-    return md_text(s) if isinstance(s, Text) else s.replace("|", "\\|")
+    """For a table cell: config text fully escaped; template text only its pipes (inside $...$ math
+    as `\\vert`, since `\\|` there is TeX's norm sign, not a pipe)."""
+    if isinstance(s, Text):
+        return md_text(s)
+    parts = re.split(r"(\$[^$]*\$)", s)
+    return "".join(p.replace("|", "\\vert ") if p.startswith("$") and p.endswith("$") and len(p) > 1
+                   else p.replace("|", "\\|") for p in parts)
 
 
 def attr(s) -> str:
@@ -114,9 +119,16 @@ def environment(templates: Path = TEMPLATES) -> jinja2.Environment:
                              finalize=finalize)
     filters = {"num": fmt, "gain": gain_label, "md_escape": md_escape, "html": attr, "attr": attr, "pad": indent,
                "capfirst": capfirst, "md": md_text, "claim_text": plain,
-               "timing": timing_span}  # a measured duration or size: masked when runs are compared
+               "timing": timing_span,  # a measured duration or size: masked when runs are compared
+               # words around numbers (pipeline/format.py): `n | plural("dead neuron")`, the fewest
+               # decimals at which two sides differ `apart(a, b)`, `ratio | change` ("a factor of 11.2",
+               # "0.3 %"), `ours | at_precision(lecture)` (compared at the lecture's printed precision)
+               "plural": plural, "change": change, "at_precision": at_precision}
     env.filters.update({k: strict(f) for k, f in filters.items()})
     env.globals["TIMING_FIELDS"] = TIMING_FIELDS  # a study's column of these is printed through `timing`
+    env.globals["apart"] = apart
+    env.globals["log10"] = math.log10
+    env.globals["verdict"] = verdict  # a seed comparison's direction: lower, higher, indistinguishable
     env.globals["claim"] = claim_function()  # a checked sentence (pipeline/site/claims.py)
     return env
 

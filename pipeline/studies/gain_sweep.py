@@ -175,9 +175,10 @@ def sweep_text(out: dict) -> list[str]:
             lines.append(f"{s['title']}: every run diverged.")
             continue
         div = [p["gain"] for p in s["points"] if p["n_diverged"]]
+        band = (f"from gain {z['low']:.3g} to {z['high']:.3g} ({z['width_octaves']:.1f} octaves)"
+                if f"{z['low']:.3g}" != f"{z['high']:.3g}" else "only at that gain among the gains swept")
         lines.append(f"{s['title']}: best mean val loss {z['best_loss']:.4f} at gain {z['best_gain']:.3g}; "
-                     f"within {out['tolerance']:g} of it from gain {z['low']:.3g} to {z['high']:.3g} "
-                     f"({z['width_octaves']:.1f} octaves)"
+                     f"within {out['tolerance']:g} of it {band}"
                      + (f"; runs diverged at gain {', '.join(f'{g:.3g}' for g in div)}." if div else "."))
     return lines
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
+from pipeline.format import apart, fmt
 from pipeline.io import write_json
 from pipeline.studies.common import (
     block_schema,
@@ -51,6 +52,17 @@ def _bn_deviation(cal_mean, cal_std, mean, std) -> tuple[float, float, float, fl
     dm = ((mean - cal_mean).abs() / cal_std).squeeze(0)
     ds = (std / cal_std - 1).abs().squeeze(0)
     return float(dm.mean()), float(dm.max()), float(ds.mean()), float(ds.max())
+
+
+def frozen_swing(r: dict) -> str:
+    """What the val loss does over the extra minibatches with frozen weights, in words that never print a
+    swing as zero: more digits when it is small, 'does not move' when it is nothing."""
+    v = r["frozen_val_loss"]
+    head = f"over {r['frozen_steps']} more minibatches with frozen weights it "
+    if v["max"] == v["min"]:
+        return head + f"does not move: {fmt(v['min'])} after every one of them."
+    d = apart(v["min"], v["max"], start=4, most=8)
+    return head + f"swings with std {fmt(v['std'], '.2g')} (from {fmt(v['min'], d)} to {fmt(v['max'], d)})."
 
 
 def momentum_study(spec: dict, runs, data_path, out_json, fig_dir) -> dict:
@@ -113,12 +125,10 @@ def momentum_study(spec: dict, runs, data_path, out_json, fig_dir) -> dict:
                                                         - rows[-1]["val_loss_calibrated"])
             traces[name] = tr
     text = [f"momentum {r['momentum']:g} (`{r['experiment']}`): the running mean sits on average "
-            f"{r['final_running_vs_calibrated']['mean_dev_avg']:.3f} calibrated std away from the training-set "
-            f"mean; evaluated with the running statistics the val loss is {r['val_loss_running_final']:.4f} "
-            f"against {r['val_loss_calibrated']:.4f} with calibrated ones "
-            f"({r['val_running_minus_calibrated']:+.4f}); over {r['frozen_steps']} more minibatches with frozen "
-            f"weights it swings with std {r['frozen_val_loss']['std']:.4f} "
-            f"(range {r['frozen_val_loss']['min']:.4f}..{r['frozen_val_loss']['max']:.4f})." for r in rows]
+            f"{fmt(r['final_running_vs_calibrated']['mean_dev_avg'], 3)} calibrated std away from the training-set "
+            f"mean; evaluated with the running statistics the val loss is {fmt(r['val_loss_running_final'])} "
+            f"against {fmt(r['val_loss_calibrated'])} with calibrated ones "
+            f"({fmt(r['val_running_minus_calibrated'], '+.4f')}); " + frozen_swing(r) for r in rows]
     cal = [r["val_loss_calibrated"] for r in rows]
     if len(rows) > 1 and max(cal) - min(cal) < 1e-6:
         text.append("The momentum only updates the running buffers, never the forward pass in training, so "
