@@ -59,6 +59,23 @@ def sha256_of(path: str | os.PathLike) -> str:
     return h.hexdigest()
 
 
+def not_a_file(path: Path) -> str:
+    """What is at `path` instead of a regular file, in words."""
+    import stat
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        return "no such file"
+    except OSError as e:
+        return f"cannot be read ({e.strerror})"
+    for test, what in ((stat.S_ISDIR, "a directory"), (stat.S_ISCHR, "a character device"),
+                       (stat.S_ISBLK, "a block device"), (stat.S_ISFIFO, "a named pipe (FIFO)"),
+                       (stat.S_ISSOCK, "a socket")):
+        if test(mode):
+            return f"is {what}, not a file"
+    return "is not a regular file"
+
+
 def write_text(path: str | os.PathLike, text: str) -> None:
     with atomic_path(path) as tmp:
         tmp.write_text(text, encoding="utf-8")
