@@ -158,24 +158,30 @@ def _missing(path: Path) -> DataError:
 def read_json(path: str | os.PathLike) -> Any:
     path = Path(path)
     try:
-        return json.loads(verify(path).decode("utf-8"))
+        data = path.read_bytes()
+        obj = json.loads(data.decode("utf-8"))
     except FileNotFoundError:
         raise _missing(path) from None
     except (json.JSONDecodeError, UnicodeDecodeError) as e:
         raise DataError(f"{path}: not valid JSON ({e}); the file is damaged: {REBUILD}.") from None
+    verify(path, data)  # valid JSON, but what was written? (a wrong digit still parses)
+    return obj
 
 
 def read_npz(path: str | os.PathLike) -> dict[str, np.ndarray]:
     """Every array of an .npz file (written by write_npz), read at once."""
+    import io
     path = Path(path)
     try:
-        verify(path)
-        with np.load(path, allow_pickle=False) as z:
-            return {k: z[k] for k in z.files}
+        data = path.read_bytes()
+        with np.load(io.BytesIO(data), allow_pickle=False) as z:
+            arrays = {k: z[k] for k in z.files}
     except FileNotFoundError:
         raise _missing(path) from None
     except (zipfile.BadZipFile, ValueError, OSError, EOFError, KeyError) as e:
         raise DataError(f"{path}: not a readable .npz archive ({e}); the file is damaged: {REBUILD}.") from None
+    verify(path, data)
+    return arrays
 
 
 def load_torch(path: str | os.PathLike) -> Any:
@@ -187,11 +193,11 @@ def load_torch(path: str | os.PathLike) -> Any:
     import torch
     path = Path(path)
     try:
-        data = verify(path)  # outside the try below: a DataError is a RuntimeError
+        data = path.read_bytes()
     except FileNotFoundError:
         raise _missing(path) from None
     try:
-        return torch.load(io.BytesIO(data), weights_only=True)
+        obj = torch.load(io.BytesIO(data), weights_only=True)
     except pickle.UnpicklingError as e:
         raise DataError(f"{path}: refused: it holds more than tensors and plain values ({str(e).splitlines()[0]}); "
                         "this pipeline never writes such a file. Rebuild it: " + REBUILD + ".") from None
@@ -199,6 +205,8 @@ def load_torch(path: str | os.PathLike) -> Any:
         why = str(e).splitlines()[0].split(". ")[0]
         raise DataError(f"{path}: not a readable checkpoint ({why}); the file is damaged or truncated: {REBUILD}.") \
             from None
+    verify(path, data)  # it loaded: but are these the tensors that were written? (torch checks no CRC)
+    return obj
 
 
 def write_npz(path: str | os.PathLike, **arrays: np.ndarray) -> None:

@@ -64,16 +64,18 @@ def save_trained(path: str | Path, spec: dict, r: dict, *, threads: int) -> None
 
 def load_trained(path: str | Path) -> dict:
     try:
-        data = verify(path)
+        data = Path(path).read_bytes()
     except FileNotFoundError:
         raise SystemExit(f"error: {path} does not exist; run its training job first (snakemake makes it).") from None
-    except DataError as e:
-        raise SystemExit(f"error: {e}") from None
     try:
         blob = torch.load(io.BytesIO(data), weights_only=True)
     except Exception as e:  # torn or foreign file
         raise SystemExit(f"error: {path} is not a finished training ({type(e).__name__}: {e}); delete it and "
                          "run the pipeline again to retrain it.") from None
+    try:
+        verify(path, data)  # it loaded; but torch checks no CRC: a flipped byte would be wrong weights
+    except DataError as e:
+        raise SystemExit(f"error: {e}") from None
     if not isinstance(blob, dict) or blob.get("format") != FORMAT:
         raise SystemExit(f"error: {path} is not a training file of this version; delete it and run the pipeline "
                          "again to retrain it.")
