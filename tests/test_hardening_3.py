@@ -16,6 +16,7 @@ from __future__ import annotations
 import copy
 import json
 import os
+import re
 import subprocess
 import sys
 import zipfile
@@ -250,7 +251,7 @@ def test_a_citation_in_a_code_block_shows_the_title_as_written():
     # every title inside a fenced code block of the figure index goes through `verbatim`
     src = (ROOT / "docs" / "templates" / "figure_index.md.j2").read_text(encoding="utf-8")
     fences = src.split("```")[1::2]
-    titles = [e for f in fences for e in __import__("re").findall(r"\{\{([^}]*title[^}]*)\}\}", f)]
+    titles = [e for f in fences for e in re.findall(r"\{\{([^}]*title[^}]*)\}\}", f)]
     assert titles and all("verbatim" in e for e in titles), titles
 
 
@@ -365,6 +366,6 @@ def test_the_metrics_of_a_run_carry_a_hash_file(trained):
     for name in ("metrics.json", "config.json", "history.npz", "probes.npz", "checkpoint.pt"):
         side = run / f"{name}.sha256"
         assert side.is_file(), name
-        assert side.read_text().split() [1] == name
+        assert side.read_text().split()[1] == name
     assert (trained / "train" / "trained.pt.sha256").is_file()
     assert json.loads((run / "metrics.json").read_text())["steps"] == 20
