@@ -17,21 +17,23 @@
 # every run, the numbers behind the initialisation diagnostics, and a trained model brought back
 # from its checkpoint to sample new names. Snakemake executes it after the runs (rule
 # `notebook`), so what you see below is the output of this build. To run it yourself, open it
-# with Jupyter from the repository root (`jupytext` pairs the `.py` with a notebook).
+# with Jupyter from the repository root (`jupytext` pairs the `.py` with a notebook). Every file is
+# read through `pipeline.io`, which checks it against the content hash written beside it
+# (`<file>.sha256`): a damaged file stops the notebook, naming it, rather than showing wrong numbers.
 
 # %%
-import json
 from pathlib import Path
 
 import numpy as np
 import torch
 from IPython.display import Markdown, display
 
+from pipeline.io import load_torch, read_json, read_npz
 from pipeline.nn.models import build_model, set_buffers
 from pipeline.training.rundir import sample
 
 RUNS = Path("results/runs")
-runs = {p.name: json.loads((p / "metrics.json").read_text()) for p in sorted(RUNS.iterdir())
+runs = {p.name: read_json(p / "metrics.json") for p in sorted(RUNS.iterdir())
         if (p / "metrics.json").exists()}
 print(f"{len(runs)} runs in {RUNS}/")
 
@@ -72,8 +74,8 @@ rows = []
 for name, m in runs.items():
     if m["part"] != "A":
         continue
-    with np.load(RUNS / name / "probes.npz") as p:
-        hpre, h = p["init.hpreact"], p["init.h"]
+    p = read_npz(RUNS / name / "probes.npz")
+    hpre, h = p["init.hpreact"], p["init.h"]
     sat = np.abs(h) > 0.99
     rows.append((name, f"{hpre.std():.3f}", f"{np.abs(hpre).max():.2f}", f"{100 * sat.mean():.1f} %",
                  int(sat.all(axis=0).sum()), f"{100 * sat.any(axis=0).mean():.0f} %"))
@@ -89,7 +91,7 @@ display(table(rows, ["run", "std of pre-activations", "max abs", "tanh beyond ±
 
 # %%
 def load_model(name):
-    ck = torch.load(RUNS / name / "checkpoint.pt", weights_only=True)
+    ck = load_torch(RUNS / name / "checkpoint.pt")
     spec, itos = ck["spec"], ck["itos"]
     model = build_model(spec, len(itos), spec["block_size"], torch.Generator().manual_seed(0))
     with torch.no_grad():
@@ -118,7 +120,7 @@ for name, m in runs.items():
     legend = Path("figures") / name / "activations_init.json"
     if m["part"] != "B" or not legend.exists():
         continue
-    stats = json.loads(legend.read_text())
+    stats = read_json(legend)
     stats.pop("alt", None)  # the figure's alt text, beside the numbers
     if "diverged" in stats:
         continue

@@ -157,10 +157,16 @@ def _write_config(a):
 
 
 def _validate(a):
-    from pipeline.config import load
+    from pipeline.config import load, memory
+    from pipeline.errors import ConfigError
     cfg = load(*a.configfile)
     for name, s in cfg["resolved"].items():
         print(f"{name:24s} kind={s['kind']:4s} part={s['part']} steps={s['steps']}")
+    estimates = memory.check(cfg, ConfigError, "config")  # passed already (load): the numbers, for the summary
+    steps = sum(s["steps"] for s in cfg["resolved"].values())
+    print(f"{len(cfg['resolved'])} experiments, {steps:,} training steps in all (experiments that differ only "
+          f"in their evaluation share one training); {memory.summary(estimates)}, within "
+          f"{memory._size(memory.budget(cfg)[0])}: {memory.budget(cfg)[1]}.")
 
 
 def _site(a):

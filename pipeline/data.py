@@ -15,7 +15,7 @@ from pathlib import Path
 import torch
 
 from pipeline.errors import DataError  # noqa: F401  (re-exported)
-from pipeline.io import atomic_path, sha256_of  # noqa: F401  (sha256_of re-exported)
+from pipeline.io import atomic_path, not_a_file, sha256_of  # noqa: F401  (sha256_of re-exported)
 
 CANONICAL_URL = "https://raw.githubusercontent.com/karpathy/makemore/master/names.txt"
 CANONICAL_SHA256 = "0a30b5557f192f32ab962680889aac5f6fda0f4cecf40a6d0b5694f58ea8cc4d"
@@ -39,7 +39,7 @@ def fetch(out: str | Path, *, url: str = CANONICAL_URL, local: str | Path | None
         if local:
             src = Path(local).expanduser()
             if not src.is_file():
-                raise DataError(f"names_path points to {str(src)!r}, which is not a file. "
+                raise DataError(f"names_path {str(src)!r}: {not_a_file(src)}. "
                                 "Give the path of an existing word list (one name per line), "
                                 "or leave names_path empty to download it.")
             shutil.copyfile(src, tmp)

@@ -34,7 +34,7 @@ def test_fetch_copies_local_file_and_verifies(tmp_path, names_path):
 
 
 def test_fetch_missing_local_file(tmp_path):
-    with pytest.raises(DataError, match="not a file"):
+    with pytest.raises(DataError, match="nope.txt': no such file"):
         fetch(tmp_path / "out.txt", local=tmp_path / "nope.txt")
     assert not (tmp_path / "out.txt").exists()
 

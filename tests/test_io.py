@@ -28,7 +28,9 @@ def test_file_is_synced_before_the_rename_and_the_directory_after(tmp_path, monk
     monkeypatch.setattr(os, "fsync", fsync)
     monkeypatch.setattr(os, "replace", replace)
     io.write_json(tmp_path / "m.json", {"a": 1})
-    assert events == [("fsync", "file"), ("replace", "m.json"), ("fsync", "dir")]
+    once = [("fsync", "file"), ("replace", "m.json"), ("fsync", "dir")]
+    # then its content hash, written the same way (a reader checks the file against it)
+    assert events == once + [("fsync", "file"), ("replace", "m.json.sha256"), ("fsync", "dir")]
     assert io.read_json(tmp_path / "m.json") == {"a": 1}
 
 

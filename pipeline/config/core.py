@@ -28,6 +28,7 @@ from pipeline.errors import ConfigError  # noqa: F401  (re-exported)
 
 SCHEMA_PATH = Path(__file__).with_name("schema.yaml")
 PRESENTATION_KEYS = ("title", "summary")  # text only: editing it never retrains
+ONE_LINE_KEYS = ("title",)  # headings and link texts: a line break would end them mid-text
 
 
 @functools.lru_cache(maxsize=1)
@@ -74,15 +75,26 @@ _StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _c
 
 
 MAX_ALIASES = 64  # a config needs few if any; a handful nested can stand for billions of values
+MAX_DEPTH = 32  # config.yaml nests 5 deep; Python's recursion gives out near 1,000 (a traceback, not an error)
 
 
 def _check_aliases(text: str, path: Path) -> None:
     """Count `*alias` references before anything is built: ten nested aliases in a few hundred
-    bytes expand into 10^10 values for whatever walks the result (a 'billion laughs')."""
-    n = 0
+    bytes expand into 10^10 values for whatever walks the result (a 'billion laughs'). Bound the
+    nesting too: every step after parsing (building, merging, validating) recurses per level."""
+    n = depth = 0
     try:
         for event in yaml.parse(text, Loader=yaml.SafeLoader):
             n += isinstance(event, yaml.AliasEvent)
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    line = event.start_mark.line + 1
+                    raise ConfigError(f"{path}, line {line}: nested more than {MAX_DEPTH} levels deep (lists and "
+                                      f"mappings inside each other); no key of the config goes deeper than a "
+                                      "few. Flatten it.")
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
             if n > MAX_ALIASES:
                 raise ConfigError(f"{path}: more than {MAX_ALIASES} YAML aliases (*name); nested aliases can "
                                   "expand into billions of values, so a config may use at most "
@@ -140,6 +152,9 @@ def _walk(obj: Any, path: tuple = ()) -> None:
             _walk(v, path + (i,))
     elif isinstance(obj, float) and not math.isfinite(obj):
         raise ConfigError(f"{_key(path)}: {obj} is not allowed; give a finite number.")
+    elif isinstance(obj, str) and path and path[-1] in ONE_LINE_KEYS and "".join(obj.splitlines()) != obj:
+        raise ConfigError(f"{_key(path)}: {_short_json(obj)} has a line break; a title is one line (it is a "
+                          "heading and the text of links). Write it on one line; a longer text goes in summary.")
 
 
 def _short_json(value: Any, limit: int = 80) -> str:
@@ -174,6 +189,10 @@ def _describe(error: jsonschema.ValidationError, root: dict, prefix: tuple = ())
                 f"Allowed keys there: {', '.join(allowed)}. Check the spelling, or remove it.")
     if error.validator == "required":
         return f"{key}: {error.message}. Add it (see the commented config.yaml for its meaning)."
+    if error.validator == "maxLength" and isinstance(error.instance, str):  # the limit, not the pattern
+        what = "the name" if error.schema.get("pattern") else "the text"
+        return (f"{key}: {_short_json(error.instance, 40)}: {what} is {len(error.instance)} characters long; at "
+                f"most {error.validator_value} are allowed. Shorten it.")
     desc = error.schema.get("description")
     if desc is None and error.validator in ("anyOf", "oneOf"):
         desc = " or ".join(_short(s, root) for s in error.schema[error.validator])
@@ -341,6 +360,8 @@ def validate(cfg: dict, source: str = "config") -> dict:
     out["resolved"] = resolved
     studies.check(out, ConfigError, source)
     _check_reserved(out, registry.jobs(out.get("beyond") or {}, resolved), source)
+    from pipeline.config import memory  # sizes nobody can run stop here, not in training
+    memory.check(out, ConfigError, source)
     return out
 
 

@@ -65,12 +65,46 @@ def clean_svg(svg: str) -> str:
 
 
 def build(config_file: str | Path, site_dir: str | Path, root: str | Path = ".", strict: bool = True) -> int:
-    """`mkdocs build` with the generated pages of `root` mounted (see pipeline/site/hooks.py)."""
-    env = dict(os.environ, **{SITE_ROOT_ENV: str(Path(root).resolve())})
-    cmd = [sys.executable, "-m", "mkdocs", "build", "-f", str(config_file), "-d", str(Path(site_dir).resolve())]
-    if strict:
-        cmd.append("--strict")
-    proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
-    sys.stdout.write(proc.stdout)
-    sys.stderr.write(proc.stderr)
-    return proc.returncode
+    """`mkdocs build` with the generated pages of `root` mounted (see pipeline/site/hooks.py).
+
+    MkDocs writes into a temporary directory beside `site_dir`, renamed onto it only when the build
+    succeeds, as every other output is written (pipeline/io.py): a failed (say, strict) build leaves
+    the earlier site as it was, or none, never a complete-looking half of a new one."""
+    import tempfile
+
+    site_dir = Path(site_dir).resolve()
+    site_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{site_dir.name}.", suffix=".tmp", dir=site_dir.parent))
+    try:
+        env = dict(os.environ, **{SITE_ROOT_ENV: str(Path(root).resolve())})
+        cmd = [sys.executable, "-m", "mkdocs", "build", "-f", str(config_file), "-d", str(tmp)]
+        if strict:
+            cmd.append("--strict")
+        proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
+        sys.stdout.write(proc.stdout)
+        sys.stderr.write(proc.stderr)
+        if proc.returncode == 0:
+            tmp.chmod(0o755)  # mkdtemp makes it private; a site is for reading
+            _replace_dir(tmp, site_dir)
+        else:
+            print(f"error: the site build failed (exit {proc.returncode}); {site_dir} was left as it was "
+                  "(nothing of this build was kept). Fix the first warning or error above and run again.",
+                  file=sys.stderr)
+        return proc.returncode
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _replace_dir(new: Path, target: Path) -> None:
+    """Put directory `new` where `target` is: the old one is renamed aside first, then removed, so
+    `target` is never a mix of the two (for an instant between the renames it is absent)."""
+    old = None
+    if target.is_symlink() or target.is_file():
+        target.unlink()
+    elif target.exists():
+        old = target.with_name(f".{target.name}.old-{os.getpid()}")
+        os.replace(target, old)
+    os.replace(new, target)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)

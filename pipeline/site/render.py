@@ -48,11 +48,19 @@ _ENTITY = {"<": "&lt;", ">": "&gt;", "&": "&amp;", ":": "&#58;", "(": "&#40;", "
 def md_text(s) -> str:
     """Inline Markdown that renders exactly the characters of `s`: & < > and `:` as entities, every
     other character Markdown or its extensions (tables, attr_list, arithmatex) act on backslash-escaped,
-    and a leading `-`, `=` or `1.` that would start a list or a heading neutralised."""
+    and on every line (a summary may have several) a leading `-`, `=` or `1.` that would start a list
+    or a heading neutralised, and leading blanks that would start a code block dropped."""
     out = _MD_SPECIAL.sub(lambda m: _ENTITY.get(m.group(1), "\\" + m.group(1)), str(s))
-    out = re.sub(r"^(\s*)-", r"\1\\-", out)
-    out = re.sub(r"^(\s*)=", r"\1&#61;", out)
-    return re.sub(r"^(\s*)(\d+)\.", r"\1\2\\.", out)
+    out = re.sub(r"^[ \t]+", "", out, flags=re.M)
+    out = re.sub(r"^-", r"\\-", out, flags=re.M)
+    out = re.sub(r"^=", r"&#61;", out, flags=re.M)
+    return re.sub(r"^(\d+)\.", r"\1\\.", out, flags=re.M)
+
+
+def verbatim(s) -> str:
+    """For a code block, where Markdown shows every character as it is: the text unescaped (a title
+    in a citation's plain text reads `{{ 7*7 }}`, not `\\{\\{ 7\\*7 \\}\\}`)."""
+    return str(s)
 
 
 def md_escape(s: str) -> str:
@@ -118,7 +126,7 @@ def environment(templates: Path = TEMPLATES) -> jinja2.Environment:
                              autoescape=False,  # markdown, not html: config text is escaped by finalize
                              finalize=finalize)
     filters = {"num": fmt, "gain": gain_label, "md_escape": md_escape, "html": attr, "attr": attr, "pad": indent,
-               "capfirst": capfirst, "md": md_text, "claim_text": plain,
+               "capfirst": capfirst, "md": md_text, "claim_text": plain, "verbatim": verbatim,
                "timing": timing_span,  # a measured duration or size: masked when runs are compared
                # words around numbers (pipeline/format.py): `n | plural("dead neuron")`, the fewest
                # decimals at which two sides differ `apart(a, b)`, `ratio | change` ("a factor of 11.2",

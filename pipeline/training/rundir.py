@@ -22,6 +22,7 @@ Also here: the learning-rate schedule, the divergence check and the progress lin
 
 from __future__ import annotations
 
+import io
 import json
 import math
 import platform
@@ -35,7 +36,7 @@ import torch
 from pipeline.analysis import diagnostics as dg
 from pipeline.config import spec_hash
 from pipeline.data import Dataset
-from pipeline.io import atomic_path, write_json, write_npz, write_text
+from pipeline.io import atomic_path, hash_path, verify, write_json, write_npz, write_text
 from pipeline.nn.models import MLP, DeepMLP, loss_fn
 
 
@@ -156,7 +157,7 @@ def save_state(path: Path, key: str, step: int, **state) -> None:
     """A resumable state: `step` steps done, everything the loop carries to the next one.
     Written atomically, so a kill leaves the previous state or this one, never half of one.
     Shared by the simple loop and the batched engine (engine.py)."""
-    with atomic_path(path) as tmp, open(tmp, "wb") as f:
+    with atomic_path(path, sealed=True) as tmp, open(tmp, "wb") as f:
         torch.save(_to_tensors({"spec_hash": key, "step": step, **state}), f)
 
 
@@ -165,8 +166,8 @@ def load_state(path: Path, key: str) -> dict | None:
     if not path.exists():
         return None
     try:
-        state = _from_tensors(torch.load(path, weights_only=True))
-    except Exception as e:  # a torn file from a kill cannot happen (atomic), but be safe
+        state = _from_tensors(torch.load(io.BytesIO(verify(path)), weights_only=True))
+    except Exception as e:  # damaged (its content hash says so); a torn file from a kill cannot happen (atomic)
         print(f"ignoring unreadable resume state {path} ({e}); starting from step 0", file=sys.stderr)
         return None
     if state.get("spec_hash") != key:  # another spec, stack or word list: start afresh
@@ -180,6 +181,7 @@ def drop_state(path: Path) -> None:
     left empty (a temporary file of a save cut off by a kill goes too)."""
     path = Path(path)
     path.unlink(missing_ok=True)
+    hash_path(path).unlink(missing_ok=True)
     if path.parent.is_dir():
         for stray in path.parent.glob(f".{path.name}.*.tmp"):
             stray.unlink(missing_ok=True)
@@ -284,7 +286,7 @@ def finish_run(spec: dict, data: Dataset, out_dir: str | Path, model, *, history
     write_text(out_dir / "samples.txt", "".join(n + "\n" for n in names))
     # tensors and plain types only, so `torch.load(weights_only=True)` reads it; saved through a
     # file object, so the archive's inner name is torch's fixed one, not the random temp-file name
-    with atomic_path(out_dir / "checkpoint.pt") as tmp, open(tmp, "wb") as f:
+    with atomic_path(out_dir / "checkpoint.pt", sealed=True) as tmp, open(tmp, "wb") as f:
         torch.save({"spec": spec, "params": {n: p.detach() for n, p in model.named_parameters()},
                     "buffers": model.buffers(), "itos": list(data.vocab.itos)}, f)
     metrics["wall_seconds"] = round(time.perf_counter() - t_start, 3)

@@ -14,6 +14,7 @@ byte what training that experiment alone would write.
 
 from __future__ import annotations
 
+import io
 import json
 import time
 from pathlib import Path
@@ -22,8 +23,8 @@ import numpy as np
 import torch
 
 from pipeline.data import Dataset, load_dataset
-from pipeline.errors import DivergenceError
-from pipeline.io import atomic_path
+from pipeline.errors import DataError, DivergenceError
+from pipeline.io import atomic_path, verify
 from pipeline.nn.models import MLP, build_model, set_buffers
 from pipeline.training.rundir import finish_run
 
@@ -51,23 +52,30 @@ def save_trained(path: str | Path, spec: dict, r: dict, *, threads: int) -> None
         "engine": r["engine"],
         "threads": threads,
     }
-    timing = {"train_seconds": round(float(r["train_seconds"]), 3), "resumed_from_step": int(r["resumed_from_step"] or 0)}
+    timing = {"train_seconds": round(float(r["train_seconds"]), 3),
+              "resumed_from_step": int(r["resumed_from_step"] or 0)}
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     with atomic_path(timing_file(path)) as tmp:
         Path(tmp).write_text(json.dumps(timing, indent=1) + "\n")
-    with atomic_path(path) as tmp, open(tmp, "wb") as f:
+    with atomic_path(path, sealed=True) as tmp, open(tmp, "wb") as f:
         torch.save(blob, f)
 
 
 def load_trained(path: str | Path) -> dict:
     try:
-        blob = torch.load(Path(path), weights_only=True)
+        data = Path(path).read_bytes()
     except FileNotFoundError:
         raise SystemExit(f"error: {path} does not exist; run its training job first (snakemake makes it).") from None
+    try:
+        blob = torch.load(io.BytesIO(data), weights_only=True)
     except Exception as e:  # torn or foreign file
         raise SystemExit(f"error: {path} is not a finished training ({type(e).__name__}: {e}); delete it and "
                          "run the pipeline again to retrain it.") from None
+    try:
+        verify(path, data)  # it loaded; but torch checks no CRC: a flipped byte would be wrong weights
+    except DataError as e:
+        raise SystemExit(f"error: {e}") from None
     if not isinstance(blob, dict) or blob.get("format") != FORMAT:
         raise SystemExit(f"error: {path} is not a training file of this version; delete it and run the pipeline "
                          "again to retrain it.")

@@ -21,7 +21,7 @@ import json
 from pathlib import Path
 
 from pipeline.errors import ConfigError
-from pipeline.io import sha256_of
+from pipeline.io import not_a_file, sha256_of
 
 NAMES = Path("data/names.txt")
 INFO = Path("results/data.json")
@@ -37,8 +37,8 @@ def data_identity(cfg: dict, workdir: str | Path = ".") -> str:
         src = Path(path).expanduser()
         src = src if src.is_absolute() else workdir / src
         if not src.is_file():
-            raise ConfigError(f"names_path {path!r}: no such file. Give the path of a word list (one name per "
-                              "line), or set names_path to null to download it from names_url.")
+            raise ConfigError(f"names_path {path!r}: {not_a_file(src)}. Give the path of a word list (one name "
+                              "per line), or set names_path to null to download it from names_url.")
         digest = sha256_of(src)
         if sha and digest != sha:
             raise ConfigError(f"names_path {path!r} has sha256 {digest}, but names_sha256 is {sha}. Use the "
