@@ -209,8 +209,9 @@
                    gainLabel(s.gain));
       b.addEventListener("click", function () { setIndex(s.index); slider.focus(); });
       if (s.link) {
-        html("a", {"class": "ex-stop-link", href: pages[s.link.experiment].href,
-                   title: "the page of " + pages[s.link.experiment].title}, mark, "\u2197");
+        var to = "the page of " + pages[s.link.experiment].title;  // the arrow alone would be read as "up-right arrow"
+        html("a", {"class": "ex-stop-link", href: pages[s.link.experiment].href, title: to, "aria-label": to}, mark,
+             "\u2197");
       }
     });
     var links = root.querySelector(".ex-links");
