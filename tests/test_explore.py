@@ -15,7 +15,14 @@ from pipeline.config import ConfigError, load, read_yaml, validate
 from pipeline.studies import explore as ex
 from pipeline.studies import registry
 from tests.conftest import ROOT
-from tests.test_site import CONFIGS, browser, served  # noqa: F401  (fixtures: Chromium, a local server)
+from tests.test_site import (  # noqa: F401  (browser, served: fixtures, Chromium and a local server)
+    CONFIGS,
+    NO_STORED_PALETTE,
+    PALETTES,
+    browser,
+    open_in_palette,
+    served,
+)
 
 LECTURE_GAINS = (0.5, 1.0, 5 / 3, 3.0)
 
@@ -297,3 +304,106 @@ def test_the_explore_page_loads_its_numbers_as_one_script(quick_run, served, bro
           f"of which the numbers {data:,}")
     study = (quick_run / "results" / "beyond" / "explore.json").stat().st_size  # its JSON, one line
     assert data == study - 1 + len("window.MAKEMORE_EXPLORE = ;\n")
+
+
+# ---- the page for a screen reader, and in both palettes ---------------------------------------------------
+
+def _gain_text(g: float) -> str:
+    """What the slider should say for gain g: its label and, where the label is not the number, the number."""
+    label = "5/3" if math.isclose(g, 5 / 3, rel_tol=1e-9) else f"{g:.3g}"
+    value = f"{g:.4g}"
+    return label if label == value else f"{label} ({value})"
+
+
+def _luminance(rgb) -> float:
+    c = [v / 255 for v in rgb]
+    c = [v / 12.92 if v <= 0.04045 else ((v + 0.055) / 1.055) ** 2.4 for v in c]
+    return 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2]
+
+
+def contrast(fg: tuple, alpha: float, bg: tuple) -> float:
+    """WCAG contrast ratio of colour `fg` drawn at opacity `alpha` over the opaque `bg` (RGB 0-255)."""
+    mixed = [alpha * f + (1 - alpha) * b for f, b in zip(fg, bg, strict=True)]
+    hi, lo = sorted((_luminance(mixed), _luminance(bg)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+# the colours of the grey reference lines and their labels as drawn, the page's background behind them,
+# and every pair of reference labels that overlap, over every family and every slider position
+_REFS_EVERYWHERE = """() => {
+    const rgba = s => { const m = s.match(/[\\d.]+/g).map(Number); return [m.slice(0, 3), m.length > 3 ? m[3] : 1]; };
+    let bg = null;
+    for (let e = document.querySelector(".ex-std"); e && !bg; e = e.parentElement) {
+        const [c, a] = rgba(getComputedStyle(e).backgroundColor);
+        if (a === 1) bg = c;
+    }
+    const colours = sel => {
+        const e = document.querySelector(sel), cs = getComputedStyle(e);
+        const [c, a] = rgba(sel.includes("text") ? cs.fill : cs.stroke);
+        const op = Number(sel.includes("text") ? cs.fillOpacity : cs.strokeOpacity) * Number(cs.opacity);
+        return {rgb: c, alpha: a * op};
+    };
+    const out = {bg: bg || [255, 255, 255], overlaps: [], positions: 0};
+    const slider = document.querySelector(".ex-gain");
+    for (const radio of document.querySelectorAll("input[name=ex-family]")) {
+        radio.click();
+        for (let i = 0; i <= Number(slider.max); i++) {
+            slider.value = String(i);
+            slider.dispatchEvent(new Event("input", {bubbles: true}));
+            out.positions++;
+            if (!out.line && document.querySelector("polyline.ex-ref") && document.querySelector("text.ex-ref-label")) {
+                out.line = colours("polyline.ex-ref");
+                out.label = colours("text.ex-ref-label");
+            }
+            for (const svg of document.querySelectorAll("#explore svg")) {
+                const boxes = Array.from(svg.querySelectorAll("text.ex-ref-label"), t => [t.textContent, t.getBBox()]);
+                for (let a = 0; a < boxes.length; a++) for (let b = a + 1; b < boxes.length; b++) {
+                    const [p, q] = [boxes[a][1], boxes[b][1]];
+                    if (p.x < q.x + q.width && q.x < p.x + p.width && p.y < q.y + q.height && q.y < p.y + p.height)
+                        out.overlaps.push(`${radio.value} at gain ${document.querySelector(".ex-gain-v").textContent}, `
+                            + `${svg.getAttribute("class")}: "${boxes[a][0]}" and "${boxes[b][0]}"`);
+                }
+            }
+        }
+    }
+    return out;
+}"""
+
+
+@pytest.mark.slow
+def test_the_explore_page_speaks_the_gain_and_reads_in_both_palettes(quick_run, served, browser):  # noqa: F811
+    """The slider announces the gain (aria-valuetext), not its index; the loss and the configuration
+    it has reached are in a live region, read out as they change; in the light and the dark palette
+    the grey reference lines stand out from the page (3:1, WCAG 1.4.11), their labels can be read
+    (4.5:1) and never sit on top of each other."""
+    d = _study(quick_run)
+    page = browser.new_page()
+    page.add_init_script(NO_STORED_PALETTE)
+    seen = []
+    for palette in PALETTES:
+        open_in_palette(page, f"{served}/explore.html", palette)
+        page.wait_for_selector("#explore.ex-ready")
+        key, i = _check_drawn(page, d)
+        fam = d["families"][key]
+        slider = page.get_by_role("slider", name="gain")
+        assert slider.get_attribute("aria-valuetext") == "5/3 (1.667)" == _gain_text(fam["gains"][i])
+        live = page.locator("#explore [aria-live]")
+        assert live.count() == 1 and live.get_attribute("aria-live") == "polite", "no live region for the numbers"
+        assert f"{fam['frames'][i]['loss']:.4g}" in live.inner_text() and "5/3" in live.inner_text()
+        slider.focus()
+        page.keyboard.press("ArrowLeft")
+        key, j = _check_drawn(page, d)
+        assert j == i - 1
+        assert slider.get_attribute("aria-valuetext") == _gain_text(fam["gains"][j])
+        assert f"{fam['frames'][j]['loss']:.4g}" in live.inner_text(), live.inner_text()
+        refs = page.evaluate(_REFS_EVERYWHERE)
+        bg = tuple(refs["bg"])
+        line = contrast(tuple(refs["line"]["rgb"]), refs["line"]["alpha"], bg)
+        label = contrast(tuple(refs["label"]["rgb"]), refs["label"]["alpha"], bg)
+        seen.append(f"{palette}: reference lines {line:.2f}:1, their labels {label:.2f}:1 on the page; "
+                    f"{refs['positions']} slider positions, {len(refs['overlaps'])} overlapping labels")
+        assert line >= 3 and label >= 4.5, seen[-1]
+        assert refs["positions"] == sum(len(f["gains"]) for f in d["families"].values())
+        assert not refs["overlaps"], f"{palette}: " + "; ".join(refs["overlaps"][:10])
+    page.close()
+    print("\n" + "\n".join(seen))

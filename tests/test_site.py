@@ -479,6 +479,124 @@ def test_file_worker_shim_in_chromium(browser, tmp_path):
                    "framesRemoved": 2, "lateMessage": False}, out
 
 
+# ---- accessibility: axe-core at WCAG 2.1 AA, every page, both palettes ----------------------------
+
+AXE_TAGS = ("wcag2a", "wcag2aa", "wcag21a", "wcag21aa")
+# mkdocs.yml's two palettes: the name each goes by here, the colour scheme that selects it (its
+# `media`: Material picks the palette whose media query matches when nothing is stored) and the
+# scheme Material then sets on <body>
+PALETTES = {"light": ("light", "default"), "dark": ("dark", "slate")}
+# rules that must have been evaluated on every page (a run that checked nothing would pass too)
+AXE_MUST_RUN = ("color-contrast", "document-title", "html-has-lang", "image-alt", "link-name")
+NO_STORED_PALETTE = """for (const s of [localStorage, sessionStorage])
+    for (const k of Object.keys(s)) if (k.endsWith("__palette")) s.removeItem(k);"""
+
+
+@functools.cache
+def axe_source() -> str:
+    """axe-core's browser bundle at the version package.json pins, from the npm registry
+    (scripts/test.sh installs it into node_modules/; it is never copied into the repository)."""
+    pin = json.loads((ROOT / "package.json").read_text())["devDependencies"]["axe-core"]
+    pkg = ROOT / "node_modules" / "axe-core"
+    fix = "run `npm install --no-package-lock` in the repository (scripts/test.sh does)"
+    assert (pkg / "axe.min.js").is_file(), f"axe-core is not installed (no node_modules/axe-core/axe.min.js): {fix}"
+    have = json.loads((pkg / "package.json").read_text())["version"]
+    assert have == pin, f"node_modules has axe-core {have}, package.json pins {pin}: {fix}"
+    return (pkg / "axe.min.js").read_text()
+
+
+def open_in_palette(page, url: str, palette: str) -> None:
+    """`url` as a first-time visitor whose system asks for `palette` sees it (no stored choice)."""
+    media, scheme = PALETTES[palette]
+    page.emulate_media(color_scheme=media)
+    page.goto(url, wait_until="networkidle")
+    shown = page.get_attribute("body", "data-md-color-scheme")
+    assert shown == scheme, f"{url}: asked for the {palette} palette ({scheme}), the page shows {shown}"
+    page.wait_for_timeout(150)  # Material's colour transitions (.25s at most) are over before axe reads colours
+
+
+def run_axe(page) -> dict:
+    """axe-core on the page as it stands: {"violations": [...], "rules": the rules that ran, with the
+    outcome of each}; a violation is {id, impact, help, nodes: [selector: what failed]}."""
+    if not page.evaluate("typeof window.axe === 'object'"):
+        page.add_script_tag(content=axe_source())
+    return page.evaluate(r"""async tags => {
+        const r = await axe.run(document, {runOnly: {type: "tag", values: tags}, resultTypes: ["violations"]});
+        const ids = kind => r[kind].map(v => v.id);
+        return {version: axe.version,
+                violations: r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map(
+                    n => n.target.join(" ") + ": " + (n.failureSummary || "").replace(/\s+/g, " "))})),
+                rules: {passes: ids("passes"), violations: ids("violations"), incomplete: ids("incomplete"),
+                        inapplicable: ids("inapplicable")}};
+    }""", list(AXE_TAGS))
+
+
+def axe_report(checked: dict) -> str:
+    """What an axe run over the site checked and found, for a person: pages x palettes, then by rule."""
+    palettes = sorted({pal for _, pal in checked}, key=list(PALETTES).index)
+    pages = sorted({p for p, _ in checked})
+    width = max(len(p) for p in pages)
+    lines = [f"axe-core {next(iter(checked.values()))['version']}, tags {', '.join(AXE_TAGS)}: "
+             f"{len(pages)} pages x {len(palettes)} palettes = {len(checked)} checks",
+             f"{'page':<{width}}  " + "  ".join(f"{p:>9}" for p in palettes) + "   (violations: rules / elements)"]
+    for p in pages:
+        cells = []
+        for pal in palettes:
+            v = checked[p, pal]["violations"]
+            cells.append(f"{len(v):>4} / {sum(len(x['nodes']) for x in v):<3}")
+        lines.append(f"{p:<{width}}  " + "  ".join(cells))
+    rules = sorted({r for res in checked.values() for kind in res["rules"].values() for r in kind})
+    lines.append(f"rules run: {len(rules)}; by rule, pages x palettes where it passed / failed (elements) / "
+                 "needs a human's review / did not apply:")
+    for r in rules:
+        n = {k: sum(r in res["rules"][k] for res in checked.values())
+             for k in ("passes", "violations", "incomplete", "inapplicable")}
+        elements = sum(len(v["nodes"]) for res in checked.values() for v in res["violations"] if v["id"] == r)
+        failed = f"{n['violations']:>3}" + (f" ({elements})" if elements else "")
+        lines.append(f"  {r:<32} {n['passes']:>4} / {failed:<10} / {n['incomplete']:>3} / {n['inapplicable']:>3}")
+    return "\n".join(lines)
+
+
+def axe_failures(checked: dict, limit: int = 40) -> str:
+    """Every violation, one line per rule with where: page, palette, the first elements."""
+    by_rule: dict[str, list[str]] = {}
+    for (p, pal), res in sorted(checked.items()):
+        for v in res["violations"]:
+            by_rule.setdefault(f"{v['id']} ({v['impact']}): {v['help']}", []).append(
+                f"    {p} [{pal}] {len(v['nodes'])} elements, e.g. {v['nodes'][0][:300]}")
+    return "\n".join(f"{rule}\n" + "\n".join(where[:limit]) for rule, where in sorted(by_rule.items()))
+
+
+def test_every_page_passes_axe_at_wcag_2_1_aa_in_both_palettes(quick_run, served, browser, record_property):
+    """axe-core (pinned in package.json) on every page of the built site, in the light and in the dark
+    palette: no violation of WCAG 2.1 A or AA. Prints what it checked: pages x palettes, and each rule
+    with how often it passed, failed, needed a human's review or did not apply."""
+    site = quick_run / "site"
+    pages = html_pages(site)
+    assert len(pages) > 10
+    page = browser.new_page()
+    page.add_init_script(NO_STORED_PALETTE)  # another test's toggle click is stored in this profile
+    checked = {}
+    for p in pages:
+        rel_path = p.relative_to(site).as_posix()
+        for palette in PALETTES:
+            open_in_palette(page, f"{served}/{rel_path}", palette)
+            checked[rel_path, palette] = res = run_axe(page)
+            ran = set(res["rules"]["passes"]) | set(res["rules"]["violations"]) | set(res["rules"]["incomplete"])
+            assert {"document-title", "html-has-lang"} <= ran, (rel_path, palette, sorted(ran))
+    page.close()
+    report = axe_report(checked)
+    print("\n" + report)
+    record_property("axe", {f"{p} [{pal}]": [v["id"] for v in r["violations"]] for (p, pal), r in checked.items()})
+    assert len(checked) == 2 * len(pages)
+    assert all(r["version"] == checked[next(iter(checked))]["version"] for r in checked.values())
+    for rule in AXE_MUST_RUN:  # each checked somewhere (passed or failed), not only declared
+        assert any(rule in r["rules"]["passes"] + r["rules"]["violations"] for r in checked.values()), \
+            f"axe never evaluated {rule}\n{report}"
+    failures = axe_failures(checked)
+    assert not failures, f"WCAG 2.1 AA violations:\n{failures}\n\n{report}"
+
+
 HOSTILE = {  # config and data text a user (or a shared config) may bring: shown as text, never run
     "title_a": '<script>alert("title")</script>',
     "title_b": 'x](javascript:alert(1)) {: onclick="alert(2)" }',

@@ -48,6 +48,11 @@
     if (a !== 0 && (a >= 1e4 || a < 1e-3)) return v.toExponential(p - 1);
     return String(+v.toPrecision(p));
   }
+  // what a screen reader says for the slider: the gain, not the slider's index ("5/3 (1.667)")
+  function gainText(g) {
+    var label = gainLabel(g), value = num(g, 4);
+    return label === value ? label : label + " (" + value + ")";
+  }
   function family() { return D.families[state.family]; }
   function frame() { return family().frames[state.index]; }
 
@@ -123,6 +128,18 @@
     });
   }
 
+  // labels at the right end of the reference lines, moved apart vertically where two would overlap
+  // (two gains whose last layers end on almost the same value, as 3 and 5/3 do): sorted by height,
+  // each at least `gap` below the one above, then the whole column shifted back up into the chart
+  var LABEL_GAP = 11;
+  function spread(labels, gap) {
+    var out = labels.slice().sort(function (a, b) { return a.y - b.y; });
+    for (var i = 1; i < out.length; i++) out[i].y = Math.max(out[i].y, out[i - 1].y + gap);
+    var over = out.length ? out[out.length - 1].y - (H - M.b) : 0;
+    if (over > 0) out.forEach(function (l) { l.y -= over; });
+    return out;
+  }
+
   // one value per layer, a point each; `refs` are faint lines of other gains for comparison
   function drawDepth(svg, values, refs, scale, ylabel, series) {
     var layers = family().layers;
@@ -131,12 +148,16 @@
     var yt = scale.log ? logTicks(scale.lo, scale.hi) : ticks(scale.lo, scale.hi, 4);
     var g = chart(svg, x, y, "layer (input side left)", ylabel, layers.map(function (_, i) { return i; }), yt,
                   function (t) { return layers[t].replace("layer ", ""); }, scale.log ? logLabel : null);
+    var labels = [];
     refs.forEach(function (r) {
       var pts = [];
       r.values.forEach(function (v, i) { if (v !== null) pts.push(x(i).toFixed(1) + "," + y(v).toFixed(1)); });
       el("polyline", {points: pts.join(" "), fill: "none", "class": "ex-ref"}, g);
       var last = r.values.length - 1;
-      if (r.values[last] !== null) el("text", {x: x(last) + 4, y: y(r.values[last]) + 3, "class": "ex-ref-label"}, g, r.label);
+      if (r.values[last] !== null) labels.push({y: y(r.values[last]) + 3, text: r.label});
+    });
+    spread(labels, LABEL_GAP).forEach(function (l) {
+      el("text", {x: x(layers.length - 1) + 4, y: l.y.toFixed(1), "class": "ex-ref-label"}, g, l.text);
     });
     var pts = [];
     values.forEach(function (v, i) { if (v !== null) pts.push(x(i).toFixed(1) + "," + y(v).toFixed(1)); });
@@ -188,8 +209,9 @@
                    gainLabel(s.gain));
       b.addEventListener("click", function () { setIndex(s.index); slider.focus(); });
       if (s.link) {
-        html("a", {"class": "ex-stop-link", href: pages[s.link.experiment].href,
-                   title: "the page of " + pages[s.link.experiment].title}, mark, "\u2197");
+        var to = "the page of " + pages[s.link.experiment].title;  // the arrow alone would be read as "up-right arrow"
+        html("a", {"class": "ex-stop-link", href: pages[s.link.experiment].href, title: to, "aria-label": to}, mark,
+             "\u2197");
       }
     });
     var links = root.querySelector(".ex-links");
@@ -228,12 +250,15 @@
   function render() {
     var fam = family(), f = frame(), g = frameGain();
     root.querySelector(".ex-gain-v").textContent = gainLabel(g);
+    slider.setAttribute("aria-valuetext", gainText(g));
     root.setAttribute("data-family", state.family);
     root.setAttribute("data-gain", String(g));
     var at = root.querySelector(".ex-at");
     clear(at);
     var stop = stopIndices().filter(function (s) { return s.index === state.index; })[0];
-    at.appendChild(document.createTextNode("Loss of the first minibatch: " + num(f.loss, 4) + ". "));
+    // .ex-at is a live region (aria-live in the page): a screen reader reads it out after each move
+    at.appendChild(document.createTextNode(fam.title + " at gain " + gainText(g) + ". Loss of the first minibatch: "
+                                           + num(f.loss, 4) + ". "));
     if (stop && stop.link) {
       at.appendChild(document.createTextNode("This is a configuration of the lecture: "));
       html("a", {href: pages[stop.link.experiment].href, "class": "ex-page"}, at, pages[stop.link.experiment].title);
