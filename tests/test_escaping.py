@@ -46,3 +46,15 @@ def test_templates_escape_text_of_the_config_and_only_that():
     out = t.render(title=Text("<b>x</b>_y"), plain="<b>x</b>_y")
     assert out == "&lt;b&gt;x&lt;/b&gt;\\_y | <b>x</b>_y | &lt;b&gt;x&lt;/b&gt;_y | &lt;b&gt;x&lt;/b&gt;\\_y"
     assert render  # the module's page renderer uses this environment
+
+
+def test_a_nav_title_is_escaped_once_wherever_the_theme_prints_it():
+    # the theme prints a nav title as it is into text, and through `| e` into the footer's aria-label:
+    # escaping quotes here made screen readers say "ReLU&#x27;s" (axe: label-content-name-mismatch)
+    import jinja2
+
+    from pipeline.site.nav import nav_title
+    title = nav_title("ELU, ReLU's gain & <b>more</b> &amp;")
+    assert title == "ELU, ReLU's gain & &lt;b&gt;more&lt;/b&gt; &amp;amp;"
+    label = jinja2.Environment(autoescape=False).from_string('aria-label="{{ t | e }}"').render(t=title)
+    assert "&#x27;" not in label.replace("&#39;", "") and "ReLU&#39;s" in label  # one escape, by the theme

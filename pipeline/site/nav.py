@@ -3,7 +3,6 @@ and hand-written pages appear without editing mkdocs.yml."""
 
 from __future__ import annotations
 
-import html
 import re
 from pathlib import Path
 
@@ -46,8 +45,12 @@ def nav(o: Outputs, notebooks: list[str]) -> list:
 
 
 def nav_title(title: str) -> str:
-    """A title from the config, for the nav: MkDocs' theme prints nav titles into the HTML unescaped."""
-    return html.escape(str(title), quote=True)
+    """A title from the config, for the nav. The theme prints a nav title as it is into the page's
+    text, and through its `e` filter into attributes (the footer's aria-label). So only what would
+    be markup in text is escaped: `<`, `>` and an `&` that would start a character reference.
+    Quotes stay as they are: escaped here, the aria-label would read "ReLU&#x27;s" aloud."""
+    text = re.sub(r"&(?=#?[0-9A-Za-z]+;)", "&amp;", str(title))
+    return text.replace("<", "&lt;").replace(">", "&gt;")
 
 
 def page_title(p: Path) -> str:
