@@ -16,6 +16,7 @@ import jinja2
 import pytest
 
 from pipeline.errors import ClaimError
+from pipeline.io import write_json
 from pipeline.site import render
 from pipeline.site.claims import ClaimBook, admonition, insert_admonition
 from tests.conftest import run_watched
@@ -119,7 +120,7 @@ def perturb_saturation(work: Path) -> str:
     p = work / "results" / "runs" / "scaled_logits" / "metrics.json"
     m = json.loads(p.read_text())
     m["init"]["saturated_pct_099"] = 12.5
-    p.write_text(json.dumps(m))
+    write_json(p, m)  # with its content hash: a changed number, not a damaged file
     return "tanh outputs are saturated at initialisation, exactly as in the previous variant"
 
 

@@ -24,6 +24,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from pipeline.io import write_json
 from pipeline.plots.files import files_of
 from tests.conftest import run_watched
 
@@ -232,7 +233,7 @@ def test_changed_metric_shows_up_on_the_pages(quick_run, tmp_path):
     m = json.loads(metrics.read_text())
     assert m["val_loss"] != 1.234567
     m["val_loss"] = 1.234567
-    metrics.write_text(json.dumps(m))
+    write_json(metrics, m)  # with its content hash, as a pipeline step writes it
     build_site(quick_run, work)
     page = (work / "site" / "part-a" / f"{name}.html").read_text()
     home = (work / "site" / "index.html").read_text()
@@ -637,7 +638,7 @@ def test_hostile_config_and_data_text_is_escaped_everywhere(quick_run, tmp_path)
         "beyond": {"seeds": {"title": HOSTILE["study"]}}}))
     info = json.loads((work / "results" / "data.json").read_text())
     info["origin"] = HOSTILE["origin"]
-    (work / "results" / "data.json").write_text(json.dumps(info))
+    write_json(work / "results" / "data.json", info)  # with its content hash
     build_site(quick_run, work, str(hostile))  # strict: nothing eaten by attr_list
     pages = html_pages(work / "site")
     text = {p: p.read_text() for p in pages}
