@@ -162,11 +162,7 @@ def _validate(a):
     cfg = load(*a.configfile)
     for name, s in cfg["resolved"].items():
         print(f"{name:24s} kind={s['kind']:4s} part={s['part']} steps={s['steps']}")
-    estimates = memory.check(cfg, ConfigError, "config")  # passed already (load): the numbers, for the summary
-    steps = sum(s["steps"] for s in cfg["resolved"].values())
-    print(f"{len(cfg['resolved'])} experiments, {steps:,} training steps in all (experiments that differ only "
-          f"in their evaluation share one training); {memory.summary(estimates)}, within "
-          f"{memory._size(memory.budget(cfg)[0])}: {memory.budget(cfg)[1]}.")
+    print(memory.run_cost(cfg, ConfigError))
 
 
 def _site(a):

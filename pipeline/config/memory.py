@@ -142,3 +142,12 @@ def summary(estimates: dict[str, dict]) -> str:
         return "no experiments"
     name = max(estimates, key=lambda k: estimates[k]["bytes"])
     return f"the largest experiment, {name}, needs about {_size(estimates[name]['bytes'])} of memory"
+
+
+def run_cost(cfg: dict, error) -> str:
+    """What a validated config will cost, in one line: experiments, training steps, the largest memory."""
+    estimates = check(cfg, error, "config")  # passed already when the config loaded: here for the numbers
+    steps = sum(s["steps"] for s in cfg["resolved"].values())
+    limit, where = budget(cfg)
+    return (f"{len(cfg['resolved'])} experiments, {steps:,} training steps in all (experiments that differ only "
+            f"in their evaluation share one training); {summary(estimates)}, within {_size(limit)}: {where}.")
