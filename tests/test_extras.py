@@ -77,6 +77,10 @@ def test_recommended_gains_are_calculate_gain():
     for act, g in expect.items():
         assert recommended_gain(act) == pytest.approx(g, abs=0, rel=1e-15), act
     assert recommended_gain("tanh") == pytest.approx(5 / 3)  # the lecture's number
+    from pipeline.config.gains import RECOMMENDED  # what the config resolves `recommended` to, without torch
+    assert set(RECOMMENDED) == set(GAIN_NAMES)
+    for act in GAIN_NAMES:
+        assert RECOMMENDED[act] == recommended_gain(act), act  # to the bit
 
 
 def test_config_resolves_recommended_gain_per_activation(config):

@@ -4,7 +4,8 @@ missing, not a KeyError deep in the loop."""
 
 from __future__ import annotations
 
-from pipeline.config.core import PRESENTATION_KEYS, _schema
+from pipeline.config.core import PRESENTATION_KEYS
+from pipeline.config.schema import schema as _schema
 from pipeline.errors import ConfigError
 
 # what resolution adds to an experiment's own keys (core.validate): the name, the data settings, sampling

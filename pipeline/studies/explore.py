@@ -114,7 +114,7 @@ def specs(beyond: dict, resolved: dict) -> dict[str, dict]:
         if "gain" in fam:  # one point: the family's own gain
             g = fam["gain"]
             if g == "recommended":
-                from pipeline.nn.models import recommended_gain
+                from pipeline.config.gains import recommended_gain
                 g = recommended_gain(fam["activation"])
             gains = [_gain(g, f"{where}.families.{key}.gain")]
             linked = {n: v for n, v in linked.items() if math.isclose(v, gains[0], rel_tol=1e-9)}
