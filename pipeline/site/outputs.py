@@ -10,6 +10,7 @@ import yaml
 
 from pipeline.io import read_json
 from pipeline.provenance import citation_meta, git_commit  # noqa: F401 (re-exported)
+from pipeline.site.text import mark_text  # config text: escaped wherever a page prints it
 
 REPO = Path(__file__).resolve().parents[2]
 LEARNING = ("remember", "why", "goals", "questions")  # the subfolders of docs/notes/ Outputs.learning reads
@@ -35,7 +36,6 @@ class Outputs:
     """Everything the pages are made of, read once from the working directory `root`."""
 
     def __init__(self, cfg: dict, root: Path, repo: Path = REPO):
-        from pipeline.site.render import mark_text  # config text: escaped wherever a page prints it
         cfg = mark_text(cfg)
         self.cfg, self.root, self.repo = cfg, Path(root), Path(repo)
         hidden = set(cfg.get("expanded") or {})  # seed replicates, sweep points: read by their study only
@@ -94,7 +94,6 @@ class Outputs:
         key = (group, figure)
         if key not in self.legends:
             p = self.root / "figures" / group / f"{figure}.json"
-            from pipeline.site.render import mark_text
             self.legends[key] = mark_text(read_json(p)) if p.exists() else {}
         return self.legends[key]
 
