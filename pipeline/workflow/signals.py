@@ -7,6 +7,13 @@ jobs are being picked: a SIGTERM in that window left Snakemake waiting for itsel
 (no job left, a defunct `cbc` child, no exit). The relay keeps Snakemake's handler but runs it
 on a thread of its own, which waits for the lock like any other; the signal only wakes that
 thread, through a pipe (a write takes no lock). The Snakefile calls it from `onstart:`.
+
+Upstream: snakemake/scheduling/job_scheduler.py, `JobScheduler.exit_gracefully` (`with self._lock`,
+a threading.Lock) installed by `signal.signal(signal.SIGTERM, ...)` in `JobScheduler.__init__`. We
+found no report of it in Snakemake's tracker (searched December 2026); tests/test_signals.py is the
+report: it runs that very handler on the installed Snakemake with the main thread inside the lock,
+and shows the hang without this relay and the graceful stop with it. When that test says Snakemake
+no longer hangs, this module goes.
 """
 
 from __future__ import annotations
