@@ -37,8 +37,14 @@ INDEX_LIMIT = 1_000_000  # the figure index's first load
 PALETTES = {"light": "light", "dark": "dark"}  # palette -> the prefers-color-scheme that asks for it
 _TEXT = (".html", ".js", ".css", ".json", ".svg", ".xml", ".txt", ".bib", ".map", ".ipynb")
 _IMAGE = (".png", ".webp", ".jpg", ".jpeg", ".gif", ".svg")
-_DARK = re.compile(r"/figures/.+/dark/")
-_LIGHT_FIGURE = re.compile(r"/figures/(?:[^/]+/)+[^/]+\.png$")  # a figure's light PNG (not dark/, thumbs/)
+_FIGURE = re.compile(r"/figures/(?:[^/]+/)+[^/]+\.(?:png|webp|svg)$")
+
+
+def palette_of(url: str) -> str | None:
+    """The palette a figure image belongs to: dark/ is the dark one, thumbs/ both, any other the light."""
+    if not _FIGURE.search(url) or "/thumbs/" in url:
+        return None
+    return "dark" if "/dark/" in url else "light"
 
 
 class _Handler(http.server.SimpleHTTPRequestHandler):
@@ -109,8 +115,7 @@ def first_load(browser, base: str, page_path: str, palette: str) -> dict:
         url = r.url.split("#")[0].split("?")[0]
         if r.resource_type == "image" or url.endswith(_IMAGE) and "/figures/" in url:
             images += 1
-            wrong = _DARK.search(url) if palette == "light" else _LIGHT_FIGURE.search(url) and "/thumbs/" not in url
-            if wrong:
+            if palette_of(url) not in (None, palette):
                 other.append(url[len(base):])
     context.close()
     return {"page": page_path, "palette": palette, "requests": len(seen), "images": images, "bytes": total,

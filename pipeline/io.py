@@ -35,6 +35,8 @@ def atomic_path(path: str | os.PathLike, sealed: bool = False) -> Iterator[Path]
         yield tmp
         _fsync(tmp)
         digest = content_hash(path.name, tmp.read_bytes()) if sealed else None
+        if digest:  # a kill between the rename and the new hash must not leave the old hash beside the
+            hash_path(path).unlink(missing_ok=True)  # new file (a 'damaged' state, retrained from step 0)
         os.replace(tmp, path)
         _fsync(path.parent)
         if digest:

@@ -39,3 +39,22 @@ def test_a_failed_write_leaves_neither_target_nor_temporary(tmp_path):
         tmp.write_text("half")
         raise RuntimeError("killed")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_kill_between_a_sealed_file_and_its_hash_leaves_no_false_damage(tmp_path, monkeypatch):
+    """A resume state is replaced every checkpoint: killed after the new file is in place but before its
+    hash is, the old hash must not be left beside the new file (the state would read as damaged, and the
+    training restart from step 0). The file is then read unchecked, as one written without a hash."""
+    import pipeline.io as pio
+    target = tmp_path / "state.json"
+    pio.write_json(target, {"step": 1})
+    assert pio.hash_path(target).exists()
+
+    def killed(*_):
+        raise KeyboardInterrupt  # the process dies here
+
+    monkeypatch.setattr(pio, "_write_hash", killed)
+    with pytest.raises(KeyboardInterrupt):
+        pio.write_json(target, {"step": 2})
+    monkeypatch.undo()
+    assert pio.read_json(target) == {"step": 2}  # not "damaged"
