@@ -35,7 +35,7 @@ onstart:
 onsuccess:
     # every job is recorded as done: the states kept after each training's last step (so that a run
     # stopped before Snakemake recorded it is rewritten, not retrained) are no longer needed
-    from pipeline.training.rundir import prune_final_states
+    from pipeline.training.resume import prune_final_states
 
     prune_final_states("results/train")  # training jobs (rules/train.smk)
     prune_final_states("results/runs")

@@ -30,7 +30,7 @@ from IPython.display import Markdown, display
 
 from pipeline.io import load_torch, read_json, read_npz
 from pipeline.nn.models import build_model, set_buffers
-from pipeline.training.rundir import sample
+from pipeline.training.evaluation import sample
 
 RUNS = Path("results/runs")
 runs = {p.name: read_json(p / "metrics.json") for p in sorted(RUNS.iterdir())

@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from pipeline.training import engine, rundir
+from pipeline.training import engine, resume
 from pipeline.training.jobs import train_many
 from tests.conftest import ROOT, run_watched
 from tests.test_resume import assert_same_run, spec_of
@@ -44,14 +44,14 @@ def _spec(name: str, steps: int, **over) -> dict:
 
 def _interrupt_after_save(monkeypatch, n: int) -> list[tuple[Path, int]]:
     """Raise right after the n-th resumable state is written (by the engine or the simple loop)."""
-    real, saved = rundir.save_state, []
+    real, saved = resume.save_state, []
 
     def save_state(path, key, step, **state):
         real(path, key, step, **state)
         saved.append((Path(path), step))
         if len(saved) == n:
             raise Interrupt(f"interrupted after the checkpoint at step {step}")
-    monkeypatch.setattr(rundir, "save_state", save_state)
+    monkeypatch.setattr(resume, "save_state", save_state)
     return saved
 
 
@@ -99,7 +99,7 @@ def test_interrupted_stack_resumes_exactly(dataset, tmp_path, monkeypatch, capsy
     assert any(g["resumed_from_step"] == step for g in got)
     kept = sorted(d for d in parts if (d / ".resume").exists())  # only the stacks' states after the last step
     assert all(torch.load(d / ".resume/state.pt", weights_only=True)["step"] == steps for d in kept)
-    rundir.prune_final_states(tmp_path / "parts")
+    resume.prune_final_states(tmp_path / "parts")
     for d in parts:
         assert not (d / ".resume").exists(), f"{d.name}: the state outlived the run"
     for a, b, r, g in zip(whole, parts, ref, got, strict=True):
@@ -112,8 +112,8 @@ def test_checkpoints_fall_on_multiples_of_checkpoint_every(dataset, tmp_path, mo
     (kept until Snakemake has accepted the run: a rerun then rewrites the run without training)."""
     specs = [_spec("kaiming", 1300), _spec("fixed_tanh", 1300)]
     saved = []
-    real = rundir.save_state
-    monkeypatch.setattr(rundir, "save_state", lambda p, k, s, **st: (saved.append(s), real(p, k, s, **st)))
+    real = resume.save_state
+    monkeypatch.setattr(resume, "save_state", lambda p, k, s, **st: (saved.append(s), real(p, k, s, **st)))
     train_many(specs, dataset, _dirs(tmp_path, specs), checkpoint_every=300)
     assert saved == [300, 600, 900, 1200, 1300]
     assert list(engine._chunks(0, 2500, 700)) == [(0, 700), (700, 300), (1000, 400), (1400, 600),

@@ -178,14 +178,14 @@ def test_a_flipped_byte_in_a_checkpoint_is_refused(trained, tmp_path):
 
 
 def test_a_damaged_resume_state_is_not_resumed(tmp_path, capsys):
-    from pipeline.training import rundir
+    from pipeline.training import resume
     path = tmp_path / ".resume" / "state.pt"
-    rundir.save_state(path, "key", 7, params={"w": np.arange(64, dtype=np.float32)})
-    assert rundir.load_state(path, "key")["step"] == 7
+    resume.save_state(path, "key", 7, params={"w": np.arange(64, dtype=np.float32)})
+    assert resume.load_state(path, "key")["step"] == 7
     _flip(path, _tensor_byte(path))
-    assert rundir.load_state(path, "key") is None  # starts afresh rather than from wrong weights
+    assert resume.load_state(path, "key") is None  # starts afresh rather than from wrong weights
     assert "state.pt" in capsys.readouterr().err
-    rundir.drop_state(path)  # the hash file goes with the state, and the empty directory with both
+    resume.drop_state(path)  # the hash file goes with the state, and the empty directory with both
     assert not path.parent.exists()
 
 

@@ -102,7 +102,7 @@ def test_a_split_evaluated_in_blocks_gives_the_logits_of_one_pass(config, datase
     """split_loss runs the forward pass EVAL_ROWS rows at a time; the run's reported losses may only
     come out as they would from one pass over the split. Checked bit for bit, on every kind of net."""
     from pipeline.nn.models import MLP
-    from pipeline.training.rundir import EVAL_ROWS, split_loss
+    from pipeline.training.evaluation import EVAL_ROWS, split_loss
     model, g = _model(config["resolved"][name], dataset)
     with torch.no_grad():
         for p in model.parameters():  # away from the init's symmetries: any trained state would do

@@ -23,7 +23,7 @@ import torch
 from pipeline.config import PRESENTATION_KEYS, load
 from pipeline.reproducible import untimed
 from pipeline.training import loop as trainmod
-from pipeline.training import rundir
+from pipeline.training import resume
 from tests.conftest import ROOT, default_signals, run_watched
 
 
@@ -107,7 +107,7 @@ def test_a_finished_run_whose_files_were_removed_is_rewritten_not_retrained(data
         metrics = trainmod.train(spec, dataset, run, checkpoint_every=10)
     assert metrics["resumed_from_step"] == 41
     assert {f: (run / f).read_bytes() for f in first} == first
-    assert rundir.prune_final_states(tmp_path / "runs") == [run / ".resume" / "state.pt"]
+    assert resume.prune_final_states(tmp_path / "runs") == [run / ".resume" / "state.pt"]
     assert not (run / ".resume").exists()
 
 
@@ -117,7 +117,7 @@ def test_prune_keeps_the_state_of_a_run_not_finished(dataset, tmp_path, monkeypa
         _interrupt_at(m, 35)
         with pytest.raises(Interrupt):
             trainmod.train(spec, dataset, tmp_path / "r", checkpoint_every=10)
-    assert rundir.prune_final_states(tmp_path) == []
+    assert resume.prune_final_states(tmp_path) == []
     assert (tmp_path / "r" / ".resume" / "state.pt").exists()
 
 

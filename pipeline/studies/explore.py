@@ -140,7 +140,7 @@ def first_step(spec: dict, data) -> tuple[float, dict]:
 
     from pipeline.nn.models import build_model, loss_fn
     from pipeline.training.loop import _probe_deep, _probe_weights
-    from pipeline.training.rundir import lr_at
+    from pipeline.training.schedule import lr_at
     g = torch.Generator().manual_seed(spec["seed"])  # draws the init, then the minibatch
     model = build_model(spec, len(data.vocab), data.block_size, g)
     params = model.parameters()

@@ -14,12 +14,12 @@ classes (nn/models.py, same order), then its minibatches exactly as the simple l
 gives the same numbers, the CPU sampler is sequential). So a model trained here sees the
 init and minibatches it would see alone, and `tests/test_engine.py` holds its losses to the
 simple loop's. The run directory is written by the same code as the simple loop
-(`rundir.finish_run`, through store.evaluate or jobs.train_many), so plots and the site cannot
+(`finish.finish_run`, through store.evaluate or jobs.train_many), so plots and the site cannot
 tell which trained a run. Every op works on each model's own slice in the same way whatever M
 is, so a model comes out with the same bits alone or in any stack (tests/test_trainings.py):
 stacking is scheduling only.
 
-Checkpoints (`checkpoint_every` > 0): a stack saves one resumable state (rundir.save_state),
+Checkpoints (`checkpoint_every` > 0): a stack saves one resumable state (resume.save_state),
 beside its first training's file (`results/train/<id>/.resume/state.pt`; the first run directory
 with jobs.train_many): every model's parameters
 and buffers, every generator's state, the loss history so far, probes and divergences, keyed
@@ -44,12 +44,12 @@ import torch
 
 from pipeline.data import Dataset
 from pipeline.nn.models import MLP, build_model
-from pipeline.training import rundir
+from pipeline.training import resume
+from pipeline.training.divergence import first_nonfinite
 from pipeline.training.groups import group_key
-from pipeline.training.rundir import first_nonfinite, load_state, lr_at, resume_key
+from pipeline.training.schedule import lr_at
 
 CHUNK = 1000  # steps of minibatch indices drawn (and divergence checked) at a time
-
 
 
 class _Flat:
@@ -218,100 +218,130 @@ def _chunks(start: int, steps: int, every: int):
 def train_group(specs: list[dict], data: Dataset, *, log=None, checkpoint_every: int = 0,
                 state_path: str | Path | None = None) -> list[dict]:
     """Train models that share `group_key` as one stack. Returns per model: the trained
-    reference model, history, probes, divergence and timing (what train.finish_run writes).
+    reference model, history, probes, divergence and timing (what finish.finish_run writes).
 
     With `checkpoint_every` and `state_path`, the stack saves a resumable state there every
     `checkpoint_every` steps and resumes from it if it belongs to these specs and this data
     (the caller removes it once the run directories are written)."""
     assert len({group_key(s) for s in specs}) == 1, "train_group needs specs with one group_key"
-    log = log or sys.stderr
     Xtr, Ytr = data.splits["train"]
-    V, bs = len(data.vocab), data.block_size
     gens = [torch.Generator().manual_seed(s["seed"]) for s in specs]
-    models = [build_model(s, V, bs, g) for s, g in zip(specs, gens, strict=True)]  # same init draws
-    stack = MLPStack(models, specs)
-    M, B, steps = len(specs), specs[0]["batch_size"], specs[0]["steps"]
-    nll = torch.full((steps, M), math.nan)
-    probes: list[dict] = [{} for _ in range(M)]
-    diverged: dict[int, dict] = {}  # model -> {"step", "loss", "first_nonfinite", state}
-    start, seconds_before = 0, 0.0
+    models = [build_model(s, len(data.vocab), data.block_size, g)  # the simple loop's init draws
+              for s, g in zip(specs, gens, strict=True)]
+    run = _StackRun(specs, MLPStack(models, specs), gens, log or sys.stderr)
     if not checkpoint_every:
         state_path = None
-    key = resume_key(specs, data.sha256)
-    saved = load_state(Path(state_path), key) if state_path is not None else None
-    if saved is not None:
-        start, probes, diverged, seconds_before = (saved["step"], saved["probes"], saved["diverged"],
-                                                   saved["train_seconds"])
-        for g, gs in zip(gens, saved["generators"], strict=True):
-            g.set_state(gs)
-        stack.restore(saved["stack"])
-        nll[:start] = saved["nll"]
-        print(f"[engine x{M}] resuming from step {start} (checkpoint {state_path})", file=log, flush=True)
-    t0 = time.perf_counter()
-    every = max(1, steps // 20)
+    key = resume.resume_key(specs, data.sha256)
+    if state_path is not None:
+        run.resume(Path(state_path), key)
+    for c0, n in _chunks(run.start, run.steps, checkpoint_every):
+        ix = _draw(gens, Xtr.shape[0], n, run.B)  # (M, n, B)
+        X = (Xtr[ix] + run.stack.offsets).permute(1, 0, 2, 3).reshape(n, -1).contiguous()  # rows of the flat C
+        Yc = Ytr[ix].permute(1, 0, 2).unsqueeze(-1).contiguous()  # (n, M, B, 1)
+        snap = run.stack.snapshot()
+        run.steps_of(c0, n, X, Yc)
+        run.catch_divergences(c0, n, X, Yc, snap)
+        end = c0 + n
+        if state_path is not None and (end % checkpoint_every == 0 or end == run.steps):  # last one kept
+            run.save(Path(state_path), key, end)
+    return run.results(models)
 
-    def run(c0: int, n: int, X: torch.Tensor, Yc: torch.Tensor, captures: dict[int, dict[int, dict]]):
+
+class _StackRun:
+    """A stack's training between chunks: the summed minibatch loss of every model at every step,
+    the probes at init, the divergences (each with the model's state at its step), the timing."""
+
+    def __init__(self, specs: list[dict], stack: MLPStack, gens: list[torch.Generator], log):
+        self.specs, self.stack, self.gens, self.log = specs, stack, gens, log
+        self.M, self.B, self.steps = len(specs), specs[0]["batch_size"], specs[0]["steps"]
+        self.nll = torch.full((self.steps, self.M), math.nan)
+        self.probes: list[dict] = [{} for _ in range(self.M)]
+        self.diverged: dict[int, dict] = {}  # model -> {"step", "loss", "first_nonfinite", "state"}
+        self.start, self.seconds_before = 0, 0.0
+        self.every = max(1, self.steps // 20)  # steps between progress lines
+        self.t0 = time.perf_counter()
+
+    def resume(self, path: Path, key: str) -> None:
+        saved = resume.load_state(path, key)
+        if saved is not None:
+            self.start, self.probes, self.diverged, self.seconds_before = (
+                saved["step"], saved["probes"], saved["diverged"], saved["train_seconds"])
+            for g, gs in zip(self.gens, saved["generators"], strict=True):
+                g.set_state(gs)
+            self.stack.restore(saved["stack"])
+            self.nll[:self.start] = saved["nll"]
+            print(f"[engine x{self.M}] resuming from step {self.start} (checkpoint {path})", file=self.log, flush=True)
+        self.t0 = time.perf_counter()
+
+    def seconds(self) -> float:
+        return self.seconds_before + time.perf_counter() - self.t0
+
+    def steps_of(self, c0: int, n: int, X: torch.Tensor, Yc: torch.Tensor, captures=None) -> None:
+        """Steps c0 .. c0+n-1 of every model; `captures` {step: {model: None}} receives the state of
+        each listed model at its step, before that step's update."""
+        captures = captures or {}
         for s in range(n):
             i = c0 + s
-            stack.set_lr([lr_at(sp, i) for sp in specs])
+            self.stack.set_lr([lr_at(sp, i) for sp in self.specs])
             keep = {} if i == 0 else None  # the probes at init (Part A looks at no other step)
-            stack.step(X[s], Yc[s], nll[i], keep=keep, capture=captures.get(i, {}))
+            self.stack.step(X[s], Yc[s], self.nll[i], keep=keep, capture=captures.get(i, {}))
             if keep is not None:
-                for m in range(M):
+                for m in range(self.M):
                     for k, t in keep.items():
-                        probes[m][f"init.{k}"] = t[m].numpy().copy()
-            if (i + 1) % every == 0 or i + 1 == steps:
-                dt = time.perf_counter() - t0
-                loss = (nll[i] / -B).tolist()
-                print(f"[engine x{M}] step {i + 1:>7d}/{steps} loss " + " ".join(f"{v:.4f}" for v in loss)
-                      + f" ({dt:.1f}s, {1e3 * dt / (i + 1 - start):.3f} ms/step for {M} models)",
-                      file=log, flush=True)
+                        self.probes[m][f"init.{k}"] = t[m].numpy().copy()
+            if (i + 1) % self.every == 0 or i + 1 == self.steps:
+                dt = time.perf_counter() - self.t0
+                loss = (self.nll[i] / -self.B).tolist()
+                print(f"[engine x{self.M}] step {i + 1:>7d}/{self.steps} loss " + " ".join(f"{v:.4f}" for v in loss)
+                      + f" ({dt:.1f}s, {1e3 * dt / (i + 1 - self.start):.3f} ms/step for {self.M} models)",
+                      file=self.log, flush=True)
 
-    for c0, n in _chunks(start, steps, checkpoint_every):
-        ix = _draw(gens, Xtr.shape[0], n, B)  # (M, n, B)
-        X = (Xtr[ix] + stack.offsets).permute(1, 0, 2, 3).reshape(n, -1).contiguous()  # rows of the flat C
-        Yc = Ytr[ix].permute(1, 0, 2).unsqueeze(-1).contiguous()  # (n, M, B, 1)
-        snap = stack.snapshot()
-        run(c0, n, X, Yc, {})
-        bad = ~torch.isfinite(nll[c0:c0 + n])  # (n, M)
-        new = {m: int(bad[:, m].nonzero()[0]) + c0 for m in range(M) if m not in diverged and bad[:, m].any()}
-        if new:  # replay the chunk from its start to catch each diverged model's state at its step
-            stack.restore(snap)
-            captures: dict[int, dict[int, dict]] = {}
-            for m, i in new.items():
-                captures.setdefault(i, {})[m] = None
-            run(c0, n, X, Yc, captures)
-            for i, caps in captures.items():
-                for m, state in caps.items():
-                    lossv = float(nll[i, m] / -B)
-                    diverged[m] = {"step": i, "loss": lossv, "first_nonfinite": state.pop("first_nonfinite"),
-                                   "state": state}
-                    print(f"[engine] {specs[m]['name']} diverged at step {i} (loss {lossv})", file=log, flush=True)
-        end = c0 + n
-        if state_path is not None and (end % checkpoint_every == 0 or end == steps):  # last one kept
-            rundir.save_state(Path(state_path), key, end, generators=[g.get_state() for g in gens],
-                       stack=stack.snapshot(), nll=nll[:end].clone(),
-                       probes=probes, diverged=diverged, train_seconds=seconds_before + time.perf_counter() - t0)
-    seconds = seconds_before + time.perf_counter() - t0
+    def catch_divergences(self, c0: int, n: int, X: torch.Tensor, Yc: torch.Tensor, snap) -> None:
+        """Models whose loss turned non-finite in this chunk: replay the chunk from its start
+        (`snap`) to catch each one's state at its step, and record the divergence."""
+        bad = ~torch.isfinite(self.nll[c0:c0 + n])  # (n, M)
+        new = {m: int(bad[:, m].nonzero()[0]) + c0 for m in range(self.M)
+               if m not in self.diverged and bad[:, m].any()}
+        if not new:
+            return
+        self.stack.restore(snap)
+        captures: dict[int, dict[int, dict]] = {}
+        for m, i in new.items():
+            captures.setdefault(i, {})[m] = None
+        self.steps_of(c0, n, X, Yc, captures)
+        for i, caps in captures.items():
+            for m, state in caps.items():
+                lossv = float(self.nll[i, m] / -self.B)
+                self.diverged[m] = {"step": i, "loss": lossv, "first_nonfinite": state.pop("first_nonfinite"),
+                                    "state": state}
+                print(f"[engine] {self.specs[m]['name']} diverged at step {i} (loss {lossv})", file=self.log,
+                      flush=True)
 
-    loss = (nll / -B).numpy().astype(np.float64)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        log10 = np.where(loss > 0, np.log10(loss), -np.inf)
-    out = []
-    for m, model in enumerate(models):
-        d = diverged.get(m)
-        state = d["state"] if d else stack.state_of(m)
-        stack.load_into(model, state)
-        hist = {"log10_loss": log10[:, m].astype(np.float32)}
-        pr = probes[m]
-        if d:  # the simple loop stops before recording the diverged step
-            hist["log10_loss"][d["step"]:] = np.nan
-            if d["step"] == 0:
-                pr = {}
-        out.append({"model": model, "history": hist, "probes": pr, "named2d": stack_names2d(model),
-                    "diverged": None if d is None else {k: d[k] for k in ("step", "loss", "first_nonfinite")},
-                    "train_seconds": seconds / M, "resumed_from_step": start})
-    return out
+    def save(self, path: Path, key: str, end: int) -> None:
+        resume.save_state(path, key, end, generators=[g.get_state() for g in self.gens],
+                          stack=self.stack.snapshot(), nll=self.nll[:end].clone(), probes=self.probes,
+                          diverged=self.diverged, train_seconds=self.seconds())
+
+    def results(self, models: list[MLP]) -> list[dict]:
+        """Per model: the trained model (its state at its divergence, if any), history, probes."""
+        seconds = self.seconds()
+        loss = (self.nll / -self.B).numpy().astype(np.float64)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            log10 = np.where(loss > 0, np.log10(loss), -np.inf)
+        out = []
+        for m, model in enumerate(models):
+            d = self.diverged.get(m)
+            self.stack.load_into(model, d["state"] if d else self.stack.state_of(m))
+            hist = {"log10_loss": log10[:, m].astype(np.float32)}
+            pr = self.probes[m]
+            if d:  # the simple loop stops before recording the diverged step
+                hist["log10_loss"][d["step"]:] = np.nan
+                if d["step"] == 0:
+                    pr = {}
+            out.append({"model": model, "history": hist, "probes": pr, "named2d": stack_names2d(model),
+                        "diverged": None if d is None else {k: d[k] for k in ("step", "loss", "first_nonfinite")},
+                        "train_seconds": seconds / self.M, "resumed_from_step": self.start})
+        return out
 
 
 def stack_names2d(model) -> list[str]:

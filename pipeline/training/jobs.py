@@ -3,7 +3,7 @@
 
 Part A stacks train with the batched engine (engine.train_group); deep nets with the lecture's
 loop (loop.fit), one after another. `train_many` trains experiment specs straight into run
-directories (fit, then rundir.finish_run), as the tests and benchmarks use it.
+directories (fit, then finish.finish_run), as the tests and benchmarks use it.
 """
 
 from __future__ import annotations
@@ -15,11 +15,11 @@ import torch
 
 from pipeline.data import Dataset, load_dataset
 from pipeline.errors import DivergenceError
-from pipeline.training import store
+from pipeline.training import divergence, store
 from pipeline.training.engine import train_group
+from pipeline.training.finish import finish_run
 from pipeline.training.groups import group_specs, training_id
 from pipeline.training.loop import fit
-from pipeline.training.rundir import finish_run
 
 
 def _data_for(specs: list[dict], data: Dataset | str | Path) -> Dataset:
@@ -47,7 +47,7 @@ def fit_all(specs: list[dict], data: Dataset, state_dirs: list[Path], *, log=Non
     `state_dirs[first]/.resume/`, each deep net in its own; a rerun of the same call resumes and
     ends with exactly the same numbers. The state after the last step is kept (a job rerun before
     Snakemake recorded it rewrites its outputs from it instead of training again); the Snakefile's
-    onsuccess removes it (rundir.prune_final_states)."""
+    onsuccess removes it (resume.prune_final_states)."""
     stopped = []
     for idx in group_specs(specs):
         if simple or specs[idx[0]]["kind"] == "deep":
@@ -57,7 +57,7 @@ def fit_all(specs: list[dict], data: Dataset, state_dirs: list[Path], *, log=Non
                 try:
                     r = fit(specs[i], data, state_path=state_path, checkpoint_every=checkpoint_every, log=log)
                 except DivergenceError as e:
-                    stopped.append(str(e))
+                    stopped.append(str(e).removesuffix(divergence.ADVICE))
                     continue
                 done(i, r, t_start)
             continue
@@ -70,12 +70,11 @@ def fit_all(specs: list[dict], data: Dataset, state_dirs: list[Path], *, log=Non
             t_model = time.perf_counter() - setup - r["train_seconds"]  # its share of the group's time
             d = r["diverged"]
             if d and specs[i]["on_divergence"] == "stop":
-                stopped.append(f"experiment {specs[i]['name']!r} diverged at step {d['step']}: the loss is "
-                               f"{d['loss']}; the first non-finite tensor is {d['first_nonfinite']}")
+                stopped.append(divergence.message(specs[i]["name"], d))
                 continue
             done(i, dict(r, engine="batched"), t_model)
     if stopped:
-        raise DivergenceError("; ".join(stopped) + ". Lower lr or the init scales.")
+        raise DivergenceError("; ".join(stopped) + divergence.ADVICE)
 
 
 def train_stack(specs: list[dict], data: Dataset | str | Path, out_files: list[str | Path], *, threads: int = 1,

@@ -8,7 +8,7 @@ training cost (seconds, the step it resumed from) lies beside it in timing.json,
 of the same config write the same trained.pt byte for byte (pipeline/reproducible.py masks the
 timing fields of the JSON). `evaluate`
 puts one experiment's view of it (its running statistics, its sampling) into a model and hands it
-to rundir.finish_run, the same function a training loop calls, so a run directory is byte for
+to finish.finish_run, the same function a training loop calls, so a run directory is byte for
 byte what training that experiment alone would write.
 """
 
@@ -26,7 +26,8 @@ from pipeline.data import Dataset, load_dataset
 from pipeline.errors import DataError, DivergenceError
 from pipeline.io import atomic_path, verify
 from pipeline.nn.models import MLP, build_model, set_buffers
-from pipeline.training.rundir import finish_run
+from pipeline.training import divergence
+from pipeline.training.finish import finish_run
 
 FORMAT = 2
 TIMING = ("train_seconds", "resumed_from_step")  # of a training: in timing.json, not in trained.pt
@@ -111,8 +112,7 @@ def evaluate(spec: dict, trained: str | Path | dict, data: Dataset | str | Path,
     blob = trained if isinstance(trained, dict) else load_trained(trained)
     d = blob["diverged"]
     if d and spec["on_divergence"] == "stop":
-        raise DivergenceError(f"experiment {spec['name']!r} diverged at step {d['step']}: the loss is {d['loss']}; "
-                              f"the first non-finite tensor is {d['first_nonfinite']}. Lower lr or the init scales.")
+        raise DivergenceError(divergence.message(spec["name"], d) + divergence.ADVICE)
     model = build_model(spec, len(data.vocab), data.block_size, torch.Generator().manual_seed(0))
     with torch.no_grad():
         for n, p in model.named_parameters():
@@ -146,7 +146,7 @@ def evaluate_many(specs: list[dict], trained: list[str | Path], data: Dataset | 
         try:
             metrics.append(evaluate(spec, blob, datasets[key], out))
         except DivergenceError as e:
-            stopped.append(str(e).removesuffix(" Lower lr or the init scales."))
+            stopped.append(str(e).removesuffix(divergence.ADVICE))
     if stopped:
-        raise DivergenceError("; ".join(stopped) + ". Lower lr or the init scales.")
+        raise DivergenceError("; ".join(stopped) + divergence.ADVICE)
     return metrics
