@@ -7,7 +7,7 @@ The estimate counts, in float32 (int64 for the examples):
 - parameters: each weight with its gradient, its update and a copy (checkpoint, probes);
 - activations: one minibatch through every layer, forward and backward;
 - evaluation: the whole training split through the first layer (BatchNorm calibration) and the
-  logits of a split, the rest in blocks of rundir.EVAL_ROWS rows;
+  logits of a split, the rest in blocks of evaluation.EVAL_ROWS rows;
 - history: one loss per step, and per step one update:data ratio per weight of a deep net;
 - probes: a deep net's activations, their gradients, weights and weight gradients at the first and
   the last step; the Part A net's hidden layer before and after tanh.
@@ -23,7 +23,7 @@ from pathlib import Path
 
 VOCAB = 27  # the names' vocabulary; a word list of one's own rarely has many more characters
 NAMES_BYTES = 228_145  # the lecture's names.txt: about one example per byte (each character, each end)
-EVAL_ROWS = 4096  # as pipeline/training/rundir.py (which imports torch: not imported here)
+EVAL_ROWS = 4096  # as pipeline/training/evaluation.py (which imports torch: not imported here)
 F32, I64 = 4, 8
 GB = 1e9
 
