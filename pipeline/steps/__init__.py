@@ -5,8 +5,9 @@ docstring (the description `python -m pipeline NAME --help` prints), `add_argume
 `run(args)`, which returns None or an exit status. What a step runs is imported inside `run`, so
 importing a step module costs nothing.
 
-The CLI (cli.py) lists every step from here and imports only the module of the step it runs; the
-code graph (workflow/codegraph.py) reads STEPS and each NAME from the source. So a rule's code
+The CLI (cli.py) lists every step from here (each NAME and HELP read from its module's source,
+a few milliseconds) and imports only the module of the step it runs; the code graph
+(workflow/codegraph.py) reads STEPS and each NAME from the source too. So a rule's code
 inputs are its own step's module and what that imports: editing one step reruns that step's
 rules alone. Stdlib only; the order of STEPS is the order of `--help`.
 """
