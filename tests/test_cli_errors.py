@@ -48,26 +48,26 @@ def damaged(run: Path, tmp_path: Path, name: str, keep_bytes: int | None = None,
 
 
 def test_bad_flags_and_specs(capsys, names_path, tmp_path):
-    data = str(names_path)
-    assert "--spec" in run_cli(capsys, "train", "--spec", "{}", "--data", data, "--out", str(tmp_path / "r"))
-    assert "lacks" in run_cli(capsys, "train", "--spec", '{"kind": "mlp"}', "--data", data, "--out", str(tmp_path))
-    assert "not valid JSON" in run_cli(capsys, "train", "--spec", "{nope", "--data", data, "--out", str(tmp_path))
-    assert "--specs" in run_cli(capsys, "train-many", "--specs", "{}", "--data", data, "--out", str(tmp_path))
-    assert "-5 is below 0" in run_cli(capsys, "train", "--experiment", "kaiming", "--configfile",
-                                      str(ROOT / "config.yaml"), "--data", data, "--out", str(tmp_path),
-                                      "--checkpoint-every", "-5")
-    assert "0 is below 1" in run_cli(capsys, "train", "--experiment", "kaiming", "--configfile",
-                                     str(ROOT / "config.yaml"), "--data", data, "--out", str(tmp_path),
-                                     "--threads", "0")
+    data, out = str(names_path), str(tmp_path / "r")
+
+    def evaluate(specs: str, *more: str) -> str:
+        return run_cli(capsys, "evaluate", "--specs", specs, "--trained", str(tmp_path / "t.pt"), "--data", data,
+                       "--out", out, *more)
+    assert "--specs[0]: 'kind' must be one of" in evaluate("[{}]")
+    assert "lacks" in evaluate('[{"kind": "mlp"}]')
+    assert "not valid JSON" in evaluate("{nope")
+    assert "--specs: expected a JSON list" in evaluate("{}")
+    assert "0 is below 1" in evaluate(f"[{cli_spec()}]", "--threads", "0")
+    assert "-5 is below 0" in run_cli(capsys, "train-stack", "--specs", f"[{cli_spec()}]", "--data", data,
+                                      "--out", out, "--checkpoint-every", "-5")
     assert "--spec lacks" in run_cli(capsys, "study", "seeds", "--spec", "{}", "--runs", str(tmp_path),
                                      "--figures", str(tmp_path / "f"))
 
 
 def test_missing_inputs_are_named(capsys, tmp_path):
     missing = tmp_path / "nowhere"
-    assert f"{missing}: no such word list" in run_cli(capsys, "train", "--experiment", "kaiming", "--configfile",
-                                                     str(ROOT / "config.yaml"), "--data", str(missing),
-                                                     "--out", str(tmp_path / "r"))
+    assert f"{missing}: no such word list" in run_cli(capsys, "train-stack", "--specs", f"[{cli_spec()}]",
+                                                     "--data", str(missing), "--out", str(tmp_path / "r.pt"))
     assert f"{missing}/config.json: no such file" in run_cli(capsys, "plot", "--run", str(missing), "--out",
                                                              str(tmp_path / "f"))
     assert "metrics.json: no such file" in run_cli(capsys, "report", "--metrics", str(missing / "metrics.json"),
@@ -103,8 +103,8 @@ def test_a_full_disk_is_one_line(capsys, monkeypatch, names_path, tmp_path, fail
             raise OSError(errno.ENOSPC, "No space left on device", str(tmp_path / "r" / "checkpoint.pt"))
         raise RuntimeError("[enforce fail at inline_container.cc:626] . unexpected pos 4480 vs 4374")
     monkeypatch.setattr(torch, "save", full)
-    spec = json.loads(cli_spec())
-    err = run_cli(capsys, "train", "--spec", json.dumps(spec), "--data", str(names_path), "--out", str(tmp_path / "r"))
+    err = run_cli(capsys, "train-stack", "--specs", f"[{cli_spec()}]", "--data", str(names_path),
+                  "--out", str(tmp_path / "r" / "trained.pt"))
     assert "disk full" in err or "no space left" in err
     assert not list((tmp_path / "r").glob(".*.tmp")), "a temporary file was left behind"
 

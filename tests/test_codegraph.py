@@ -44,7 +44,6 @@ def wf():
 
 def _steps(wf, run, tmp):
     """(step, the rule's code inputs, the command's arguments)"""
-    deep = wf.experiments.train_spec("tanh_gain_5_3") | {"steps": 3}
     mlp = wf.experiments.train_spec("kaiming") | {"steps": 3, "lr_decay_step": 1}
     demo = json.dumps(wf.demos.specs["linear_stats"])
     part_a = wf.experiments.names(part="A")
@@ -53,20 +52,20 @@ def _steps(wf, run, tmp):
     studies = [registry.source(s) for s in registry.module_names()]
     yield "validate", set(codegraph.code_for("validate", *studies)), ["validate", "--configfile",
                                                                        str(ROOT / "config.yaml")]
-    for step, args in _rule_steps(wf, tmp, deep, mlp, demo, part_a):
+    for step, args in _rule_steps(wf, tmp, mlp, demo, part_a):
         yield step, set(codegraph.code_for(step)), args
     for study in wf.studies:  # a study rule's code: the CLI step's and its own module
         yield "study", set(codegraph.code_for("study", wf.studies.source(study))), [
             "study", study, "--spec", wf.studies.params(study), "--out", f"{tmp}/b", "--figures", f"{tmp}/bf/{study}"]
 
 
-def _rule_steps(wf, tmp, deep, mlp, demo, part_a):
-    yield "train", ["train", "--spec", json.dumps(mlp), "--data", "data/names.txt", "--out", f"{tmp}/t"]
-    yield "train-many", ["train-many", "--specs", json.dumps([deep, deep | {"seed": 1}]), "--data",
-                         "data/names.txt", "--out", f"{tmp}/m1", f"{tmp}/m2"]
+def _rule_steps(wf, tmp, mlp, demo, part_a):
     tspec = wf.jobs.trainings[wf.jobs.of["kaiming"]]["spec"] | {"steps": 3, "lr_decay_step": 1}
     yield "train-stack", ["train-stack", "--specs", json.dumps([tspec]), "--data", "data/names.txt",
                           "--out", f"{tmp}/ts/trained.pt"]
+    deep = wf.jobs.trainings[wf.jobs.of["tanh_gain_5_3"]]["spec"] | {"steps": 3}  # the lecture's loop
+    yield "train-stack", ["train-stack", "--specs", json.dumps([deep]), "--data", "data/names.txt",
+                          "--out", f"{tmp}/td/trained.pt"]
     yield "evaluate", ["evaluate", "--specs", json.dumps([mlp]), "--trained", f"{tmp}/ts/trained.pt", "--data",
                        "data/names.txt", "--out", f"{tmp}/ev"]
     yield "plot", ["plot", "--run", "results/runs/kaiming", "--out", f"{tmp}/fig"]
@@ -84,7 +83,19 @@ def test_each_step_imports_only_what_its_rule_lists(quick_run, wf, tmp_path):
         missing = imported(args, quick_run) - code
         assert not missing, f"`python -m pipeline {step}` imported {sorted(missing)}, absent from its code inputs"
         seen.add(step)
-    assert seen >= {"train", "train-many", "train-stack", "evaluate", "plot", "report", "study", "demo"}
+    assert seen >= {"train-stack", "evaluate", "plot", "report", "study", "demo"}
+
+
+def test_a_step_runs_its_own_module_of_the_registry():
+    """The code graph reads the registry the CLI builds its parser from; a step's code holds its own
+    step module and the registry, no other step's module (editing one step reruns that step's rules)."""
+    from pipeline import steps
+    assert list(codegraph.steps()) == list(steps.index())
+    pkg = ROOT / "pipeline" / "steps"
+    for step, (module, _) in steps.index().items():
+        assert steps.load(step).NAME == step
+        mine = {f for f in codegraph.code_for(step) if f.startswith(str(pkg) + os.sep)}
+        assert mine - {str(pkg / "args.py")} == {str(pkg / "__init__.py"), str(pkg / f"{module}.py")}, step
 
 
 def test_lists_are_per_step_not_everything():
@@ -92,6 +103,7 @@ def test_lists_are_per_step_not_everything():
     def rel(files):
         return {os.path.relpath(f, ROOT / "pipeline") for f in files}
     plot, train = rel(codegraph.code_for("plot")), rel(codegraph.code_for("train-stack"))
+    evaluate = rel(codegraph.code_for("evaluate"))
     assert "plots/__init__.py" in plot and "training/loop.py" not in plot and "nn/models.py" not in plot
     assert {"training/engine.py", "training/loop.py", "nn/models.py", "nn/layers.py"} <= train
     assert "plots/__init__.py" not in train
@@ -99,7 +111,7 @@ def test_lists_are_per_step_not_everything():
     seeds = rel(codegraph.code_for("study", registry.source("seeds")))
     assert {"studies/seeds.py", "studies/registry.py", "analysis/lecture.py"} <= seeds  # the lecture's numbers
     assert not {"studies/momentum.py", "studies/compare.py", "training/engine.py"} & seeds
-    assert not {f"studies/{s}.py" for s in registry.module_names()} & (train | rel(codegraph.code_for("train")))
+    assert not {f"studies/{s}.py" for s in registry.module_names()} & (train | evaluate)
 
 
 def test_site_inputs_hold_quoted_sources_and_mkdocs_hooks():

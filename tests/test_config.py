@@ -67,10 +67,17 @@ def test_snakemake_refuses_a_bad_config_before_any_job(tmp_path, names_path):
 
 
 def test_cli_help_for_every_step():
-    for step in ("fetch", "train", "plot", "plot-part-a", "demo", "plot-demo", "report", "validate"):
+    from pipeline import steps
+    assert "train" not in steps.index() and "train-many" not in steps.index()  # benchmarks/train.py
+    for step in steps.index():
         proc = subprocess.run([sys.executable, "-m", "pipeline", step, "--help"], capture_output=True, text=True)
         assert proc.returncode == 0, proc.stderr
         assert "usage: python -m pipeline " + step in proc.stdout
+    for step in ("train", "train-many"):
+        proc = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "train.py"), step, "--help"],
+                              capture_output=True, text=True)
+        assert proc.returncode == 0, proc.stderr
+        assert "usage: python benchmarks/train.py " + step in proc.stdout
 
 
 def test_cli_validate_lists_experiments():

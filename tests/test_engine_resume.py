@@ -1,7 +1,7 @@
 """Periodic checkpoints and exact resume of the batched engine (issue 6, point 2).
 
 A stack interrupted part-way (in-process: an exception right after a checkpoint is saved;
-and a real `python -m pipeline train-many` killed with SIGKILL) is run again with the same
+and a real `python benchmarks/train.py train-many` killed with SIGKILL) is run again with the same
 call and must end with exactly the numbers of a stack that was never interrupted: metrics
 (timings aside), history, probes, samples, config and parameters, byte for byte or bit for
 bit. The references run with checkpoint_every=0, i.e. in uncut 1,000-step chunks, so the
@@ -163,8 +163,8 @@ def test_a_state_from_another_stack_or_data_is_ignored(dataset, tmp_path, monkey
 
 
 def _cmd(specs: list[dict], names: Path, dirs: list[Path]) -> list[str]:
-    return [sys.executable, "-m", "pipeline", "train-many", "--specs", json.dumps(specs), "--data", str(names),
-            "--out", *map(str, dirs), "--checkpoint-every", str(EVERY)]
+    return [sys.executable, str(ROOT / "benchmarks" / "train.py"), "train-many", "--specs", json.dumps(specs),
+            "--data", str(names), "--out", *map(str, dirs), "--checkpoint-every", str(EVERY)]
 
 
 def test_killed_train_many_resumes_exactly(names_path, dataset, tmp_path):

@@ -271,14 +271,14 @@ def test_two_clean_runs_are_byte_identical(concurrent, clean):
 # ---- 1 + 2: interruption, and resume through Snakemake --------------------------------------
 
 def _pids_of_training(workdir: Path, of: list[Path] | None = None) -> list[int]:
-    """The `python -m pipeline train-stack` (or `train`, `train-many`) processes of the Snakemake run
+    """The `python -m pipeline train-stack` processes of the Snakemake run
     in `workdir` (not the shells); with `of`, only those writing one of these training directories."""
     out = subprocess.run(["ps", "-ww", "-eo", "pid,args"], capture_output=True, text=True).stdout  # whole lines
     pids = []
     for line in out.splitlines()[1:]:
         pid, *args = line.split()
         if args and Path(args[0]).name.startswith("python") and args[1:3] == ["-m", "pipeline"] \
-                and args[3:4] in (["train"], ["train-many"], ["train-stack"]) and _cwd(int(pid)) == workdir \
+                and args[3:4] == ["train-stack"] and _cwd(int(pid)) == workdir \
                 and (of is None or any(f"results/train/{t.name}/trained.pt" in args for t in of)):
             pids.append(int(pid))
     return pids

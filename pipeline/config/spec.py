@@ -11,7 +11,7 @@ from pipeline.errors import ConfigError
 # what resolution adds to an experiment's own keys (core.validate): the name, the data settings, sampling
 RESOLVED_KEYS = ("name", "block_size", "split_seed", "sampling")
 HOW = ("pass the spec the workflow resolves (`snakemake -n -p` prints it), or train a configured experiment "
-       "with `python -m pipeline train --experiment NAME --configfile config.yaml`")
+       "with `python benchmarks/train.py train --experiment NAME --configfile config.yaml`")
 
 
 def check_spec(spec, where: str = "--spec") -> dict:
@@ -29,3 +29,10 @@ def check_spec(spec, where: str = "--spec") -> dict:
         raise ConfigError(f"{where}: the {kind} spec{' ' + repr(spec['name']) if 'name' in spec else ''} lacks "
                           f"{', '.join(missing)}; {HOW}.")
     return spec
+
+
+def check_specs(specs, n: int, what: str, fill=None) -> list[dict]:
+    """--specs (parsed): a list of `what`, n of them, each checked for shape (after `fill`)."""
+    if not isinstance(specs, list) or not specs or len(specs) != n:
+        raise ConfigError(f"--specs: expected a JSON list of {what}.")
+    return [check_spec(fill(s) if fill and isinstance(s, dict) else s, f"--specs[{i}]") for i, s in enumerate(specs)]

@@ -5,9 +5,9 @@ Snakemake reruns a job when one of its inputs changes, but it does not see the p
 `python -m pipeline <step>` command imports. Each rule therefore takes as inputs the files of
 its step, found here by reading the code, never by a hand-typed list (hand lists drift):
 
-- the CLI (`cli.py`, run by `__main__.py`) maps each step to a handler function (`add_parser("step")` followed by
-  `set_defaults(func=handler)`); the imports inside that handler, and those at the top of the
-  CLI module and in `main()`, are where the step starts;
+- a step is one module of pipeline/steps/, listed in the registry's STEPS (pipeline/steps/__init__.py)
+  and named by its NAME, both read here from the source; the CLI (`cli.py`, run by `__main__.py`)
+  imports that module alone. A step starts at its module, the registry, the CLI and `__main__.py`;
 - from there every `import` of a package module is followed, at any depth and also inside
   functions (a lazy import still runs when its branch does: the list errs on the side of rerunning);
 - every package `__init__.py` on the way is included (importing `a.b` runs `a/__init__.py`);
@@ -32,6 +32,7 @@ PACKAGE = Path(__file__).resolve().parents[1]
 NAME = PACKAGE.name
 CLI = "cli"
 ENTRY = "__main__"  # `python -m pipeline` runs it; it only calls cli.main
+STEPS = "steps"  # the step registry: STEPS, a tuple of the modules of pipeline/steps/
 
 
 def _file_of(module: str) -> Path | None:
@@ -87,12 +88,16 @@ def _imports_in(tree: ast.AST, module: str) -> set[str]:
     return found
 
 
-def _quoted(module: str) -> set[str]:
+def _constant(module: str, name: str, default=None):
+    """The literal a module assigns to `name` at its top level, read from its source."""
     for node in _tree(module).body:
-        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "QUOTES_SOURCE_OF"
-                                                for t in node.targets):
-            return set(ast.literal_eval(node.value))
-    return set()
+        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name for t in node.targets):
+            return ast.literal_eval(node.value)
+    return default
+
+
+def _quoted(module: str) -> set[str]:
+    return set(_constant(module, "QUOTES_SOURCE_OF", ()))
 
 
 def closure(*modules: str) -> set[str]:
@@ -106,44 +111,21 @@ def closure(*modules: str) -> set[str]:
         seen.add(m)
         parts = m.split(".")
         todo += [".".join(parts[:i]) for i in range(len(parts))]  # parent packages run first
-        if m != CLI:  # the CLI's imports are per step: step_modules picks the step's own
-            todo += sorted(_imports_in(_tree(m), m))
+        todo += sorted(_imports_in(_tree(m), m))
     return seen
 
 
 @functools.cache
-def step_handlers() -> dict[str, str]:
-    """CLI step -> the name of its handler function in __main__.py."""
-    out: dict[str, str] = {}
-    step = None
-    for node in ast.walk(_tree(CLI)):
-        if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Attribute):
-            continue
-        if node.func.attr == "add_parser" and node.args and isinstance(node.args[0], ast.Constant):
-            step = node.args[0].value
-        elif node.func.attr == "set_defaults" and step is not None:
-            for kw in node.keywords:
-                if kw.arg == "func" and isinstance(kw.value, ast.Name):
-                    out[step] = kw.value.id
-    return out
+def steps() -> dict[str, str]:
+    """CLI step -> its module (`steps.<module>`), from the registry's STEPS and each module's NAME."""
+    return {_constant(f"{STEPS}.{m}", "NAME"): f"{STEPS}.{m}" for m in _constant(STEPS, "STEPS")}
 
 
 def step_modules(step: str) -> set[str]:
     """The package modules `python -m pipeline <step>` may import."""
-    handlers = step_handlers()
-    if step not in handlers:
-        raise KeyError(f"no CLI step {step!r}; known: {', '.join(sorted(handlers))}")
-    tree = _tree(CLI)
-    funcs = {n.name: n for n in tree.body if isinstance(n, ast.FunctionDef)}
-    start = {CLI, ENTRY}
-    for name in (handlers[step], "main"):
-        start |= _imports_in(funcs[name], CLI)
-        # handlers may call helpers of the CLI module (e.g. _spec): follow them one level
-        for call in ast.walk(funcs[name]):
-            if isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.func.id in funcs:
-                start |= _imports_in(funcs[call.func.id], CLI)
-    start |= {m for n in tree.body if isinstance(n, (ast.Import, ast.ImportFrom)) for m in _resolve(n, CLI)}
-    return closure(*start)
+    if step not in steps():
+        raise KeyError(f"no CLI step {step!r}; known: {', '.join(sorted(steps()))}")
+    return closure(ENTRY, CLI, steps()[step])
 
 
 def _files(modules: set[str]) -> list[str]:
