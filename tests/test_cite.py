@@ -115,7 +115,7 @@ def test_figures_bib_parses_with_author_title_year_and_the_version_url(quick_run
         assert [str(p) for p in e.persons["author"]] == [a["name"] for a in meta["authors"]], key
         assert e.fields["title"].strip() and e.fields["year"] == year, key
         url = e.fields["url"]
-        assert re.fullmatch(rf"{re.escape(base)}/{re.escape(version)}/figures/[\w-]+/[\w-]+\.png", url), (key, url)
+        assert re.fullmatch(rf"{re.escape(base)}/{re.escape(version)}/figures/[\w.-]+/[\w.-]+\.png", url), (key, url)
     pngs = {f"{p.parent.name}/{p.stem}" for p in (quick_run / "figures").glob("*/*.png")}
     cited = {e.fields["url"].split("/figures/", 1)[1].removesuffix(".png") for e in entries.values()}
     assert cited <= pngs and len(cited) == len(entries)
@@ -143,17 +143,18 @@ def test_config_site_url_reruns_the_figures_and_redraws_their_provenance(quick_r
     work = tmp_path / "work"
     shutil.copytree(quick_run, work, symlinks=True, ignore=shutil.ignore_patterns("site"))
     base = [sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile"), "-d", str(work),
-            "--configfile", str(ROOT / "config.yaml"), str(ROOT / "config.quick.yaml"), "-j2",
-            "--config", f"names_path={names_path}", f"site_url={COURSE}"]
+            "--configfile", str(ROOT / "config.yaml"), str(ROOT / "config.quick.yaml"), "-j2"]
+    cfg = ["--config", f"names_path={names_path}", f"site_url={COURSE}"]  # last: it takes every word after it
     env = {k: v for k, v in os.environ.items() if k != pv.SITE_URL_ENV}
-    dry = subprocess.run([*base, "-n", "--quiet", "rules"], capture_output=True, text=True, env=env, timeout=600)
+    dry = subprocess.run([*base, "-n", "--quiet", "rules", *cfg], capture_output=True, text=True, env=env,
+                         timeout=600)
     assert dry.returncode == 0, dry.stderr[-3000:]
     rules = set(re.findall(r"^(\w+)\s+\d+\s*$", dry.stdout, re.M))
     assert {"plot_mlp", "plot_deep", "plot_part_a", "plot_demo", "site_pages", "site"} <= rules, dry.stdout
     assert not {r for r in rules if r.startswith("train")}, f"a new address retrains: {rules}"
     demo = next(p for p in sorted((work / "figures").glob("*/*.png")) if p.parent.name in ts.resolved()[0]["demos"])
     target = str(demo.relative_to(work))
-    proc = subprocess.run([*base, target], capture_output=True, text=True, env=env, timeout=600)
+    proc = subprocess.run([*base, target, *cfg], capture_output=True, text=True, env=env, timeout=600)
     assert proc.returncode == 0, proc.stderr[-3000:]
     version = str(cff()["version"])
     assert Image.open(work / target).text["Source"] == f"{COURSE}/{version}/{target}"
