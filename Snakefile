@@ -33,6 +33,8 @@ PART_A = PLAN.experiments.names(part="A")
 # the plot and site rules take it as a param, so a new address redraws them.
 if config.get("site_url"):
     os.environ[SITE_URL_ENV] = str(config["site_url"]).strip()
+if os.environ.get(SITE_URL_ENV):
+    workflow.register_envvars(SITE_URL_ENV)  # as the `envvars:` directive: jobs on a cluster get it too
 try:
     SITE_URL = citation_meta()["site_url"] or ""
 except ValueError as e:  # $MAKEMORE_SITE_URL or CITATION.cff's url is not an http(s) address
