@@ -78,6 +78,11 @@ def test_figure_kinds_come_from_the_file_names():
     assert kind("hpreact_hist", "run") == kind("tanh_hist", "run") == ("histograms", "histograms")
     assert kind("saturation_map", "run") == ("saturation-map", "saturation map")
     assert kind("loss_curve", "demo")[1] == "demos" and kind("loss_overlay", "across")[1] == "comparisons"
+    figs = [{"kind": k, "kind_label": k} for k in ("comparisons", "loss-curve", "demos", "activations", "loss-curve")]
+    opts = figfilter.options([{"part": "A", "groups": [{"figures": figs[:2]}]},
+                              {"part": "demos", "groups": [{"figures": figs[2:]}]}, {"part": "E", "groups": []}])
+    assert opts["parts"] == ["A", "demos"]  # only the parts with a figure
+    assert [k["slug"] for k in opts["kinds"]] == ["loss-curve", "activations", "comparisons", "demos"]
 
 
 def test_a_bad_site_url_is_refused_in_one_line_before_any_job(tmp_path):

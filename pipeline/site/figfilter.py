@@ -31,11 +31,13 @@ def search_text(*parts) -> str:
 
 
 def options(sections: list[dict]) -> dict:
-    """The parts and kinds present in the index, in the order they first appear."""
+    """The parts and kinds present in the index, in the order they first appear (the kinds of one
+    run's figures first, then comparisons and demos)."""
     parts, kinds = {}, {}
     for s in sections:
         for g in s["groups"]:
             for f in g["figures"]:
                 parts.setdefault(s["part"], None)
                 kinds.setdefault(f["kind"], f["kind_label"])
-    return {"parts": list(parts), "kinds": [{"slug": k, "label": v} for k, v in kinds.items()]}
+    order = sorted(kinds, key=lambda k: k in ("comparisons", "demos"))  # stable: first appearance otherwise
+    return {"parts": list(parts), "kinds": [{"slug": k, "label": kinds[k]} for k in order]}
