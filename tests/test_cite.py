@@ -156,6 +156,7 @@ def test_config_site_url_reruns_the_figures_and_redraws_their_provenance(quick_r
     assert dry.returncode == 0, dry.stderr[-3000:]
     rules = set(re.findall(r"^(\w+)\s+\d+\s*$", dry.stdout, re.M))
     assert {"plot_mlp", "plot_deep", "plot_part_a", "plot_demo", "site_pages", "site"} <= rules, dry.stdout
+    assert any(r.startswith("study_") for r in rules), "a study's figures keep the old address"
     assert not {r for r in rules if r.startswith("train")}, f"a new address retrains: {rules}"
     demo = next(p for p in sorted((work / "figures").glob("*/*.png")) if p.parent.name in ts.resolved()[0]["demos"])
     target = str(demo.relative_to(work))
