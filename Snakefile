@@ -9,6 +9,7 @@ import os
 import sys
 
 from pipeline.workflow.codegraph import code_for  # each rule's code inputs, from the import graph of its step
+from pipeline.provenance import SITE_URL_ENV, citation_meta
 from pipeline.workflow.plan import Plan
 from pipeline.workflow.signals import sigterm_off_the_main_thread
 
@@ -27,6 +28,17 @@ PLAN = Plan.load(config, workflow.configfiles)  # validated here, before any job
 # jobs run `python` from the environment running Snakemake, even when it is not activated
 os.environ["PATH"] = os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")
 PART_A = PLAN.experiments.names(part="A")
+# The site's address (--config site_url=..., else CITATION.cff's `url`): every figure file, page
+# and citation names it. Jobs read it from the environment (pipeline/provenance.py citation_meta);
+# the plot and site rules take it as a param, so a new address redraws them.
+if config.get("site_url"):
+    os.environ[SITE_URL_ENV] = str(config["site_url"]).strip()
+if os.environ.get(SITE_URL_ENV):
+    workflow.register_envvars(SITE_URL_ENV)  # as the `envvars:` directive: jobs on a cluster get it too
+try:
+    SITE_URL = citation_meta()["site_url"] or ""
+except ValueError as e:  # $MAKEMORE_SITE_URL or CITATION.cff's url is not an http(s) address
+    raise SystemExit(f"error: {e}") from None
 
 onstart:
     sigterm_off_the_main_thread()  # so that `kill <pid>` stops the run (pipeline/workflow/signals.py)

@@ -53,6 +53,17 @@ def commit_label(repo: Path = REPO) -> str:
     return (g["commit"] or "unknown") + (" (with uncommitted changes)" if g["dirty"] else "")
 
 
+SITE_URL_ENV = "MAKEMORE_SITE_URL"  # the site's address for this run: the Snakefile sets it from --config site_url
+
+
+def _http_url(url, source: str) -> str:
+    url = str(url).strip()
+    if not re.fullmatch(r"https?://[^\s/]+(/\S*)?", url):
+        raise ValueError(f"{source}: url {url!r} is not an http(s) address; give the address where the site "
+                         "is published (https://...)")
+    return url
+
+
 def site_url(meta: dict) -> str | None:
     """The address of this version of the site: CITATION.cff's `url` (where the published versions
     live, one folder each, as `mike deploy` lays them out) joined with its `version`, with one trailing
@@ -61,10 +72,7 @@ def site_url(meta: dict) -> str | None:
     url = meta.get("url")
     if not url:
         return None
-    url = str(url).strip()
-    if not url.startswith(("https://", "http://")):
-        raise ValueError(f"CITATION.cff: url {url!r} is not an http(s) address; give the address where the site "
-                         "is published (https://...), or remove the key")
+    url = _http_url(url, "CITATION.cff")
     version = str(meta.get("version") or "").strip()
     if version and not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._+-]*", version):
         raise ValueError(f"CITATION.cff: version {version!r} cannot name a folder of the published site; "
@@ -72,17 +80,44 @@ def site_url(meta: dict) -> str | None:
     return url.rstrip("/") + "/" + (version + "/" if version else "")
 
 
-def citation_meta(repo: Path = REPO) -> dict:
-    """The project's citation: title, authors, version, site URL, licence of text and figures."""
+def _released_year(meta: dict) -> str | None:
+    """The year of CITATION.cff's `date-released` (YAML reads an unquoted date as a date)."""
+    released = meta.get("date-released")
+    m = re.match(r"(\d{4})", str(released)) if released else None
+    return m.group(1) if m else None
+
+
+def citation_meta(repo: Path = REPO, url: str | None = None) -> dict:
+    """The project's citation: title, authors, version, year, site URL, licence of text and figures.
+    The site's address is `url` (the config's site_url, read by the pages step), else
+    $MAKEMORE_SITE_URL (the Snakefile sets it from `--config site_url=...` for every job, so a fork's
+    figures and pages name the fork's address), else CITATION.cff's `url`."""
     cff = repo / "CITATION.cff"
     meta = yaml.safe_load(cff.read_text(encoding="utf-8")) if cff.exists() else {}
+    meta = meta or {}
+    override = str(url or os.environ.get(SITE_URL_ENV) or "").strip()
+    if override:
+        meta["url"] = _http_url(override, "site_url" if url else f"site_url (${SITE_URL_ENV})")
     authors = []
     for a in meta.get("authors", []):
         authors.append(a.get("name") or " ".join(x for x in (a.get("given-names"), a.get("family-names")) if x))
+    versioned = site_url(meta)
     return {"title": meta.get("title", "makemore-bn"), "authors": authors or ["makemore-bn contributors"],
-            "version": str(meta.get("version", "")), "site_url": site_url(meta),
-            "url": site_url(meta) or meta.get("repository-code"),
+            "version": str(meta.get("version", "")), "year": _released_year(meta), "site_url": versioned,
+            "base_url": str(meta["url"]).strip().rstrip("/") if meta.get("url") else None,
+            "url": versioned or meta.get("repository-code"),
             "license": CONTENT_LICENSE, "license_url": CONTENT_LICENSE_URL, "lecture": LECTURE_CREDIT}
+
+
+def download_url(meta: dict, filename: str) -> str | None:
+    """Where a zip of figures is published beside a version: <url>/downloads/<version>/<filename>
+    (scripts/publish.sh puts them there); None when no site address is set. `meta` is
+    citation_meta()'s answer (or CITATION.cff's keys: `url`, `version`)."""
+    base = meta["base_url"] if "base_url" in meta else meta.get("url")
+    if not base:
+        return None
+    version = str(meta.get("version") or "").strip()
+    return str(base).strip().rstrip("/") + "/downloads/" + (version + "/" if version else "") + filename
 
 
 def figure_url(meta: dict, rel: str) -> str:

@@ -24,6 +24,7 @@ for _kind in ("mlp", "deep"):
         output:
             flag(PLAN.figures.pattern(_kind), PLAN.report.part, PLAN.experiments.title),
         params:
+            site_url=SITE_URL,  # a new address redraws the figures (their provenance names it)
             run_dir=subpath(input[0], parent=True),
             out_dir=subpath(output[0], parent=True),
             title=PLAN.experiments.title,
@@ -52,6 +53,7 @@ rule plot_pair:
     output:
         flag(PLAN.figures.pair_pattern(), PLAN.report.part, PLAN.experiments.title),
     params:
+        site_url=SITE_URL,
         plain=lambda wc: f"results/runs/{PLAN.figures.twins()[wc.exp]}",
         batchnorm=subpath(input[0], parent=True),
         out_dir=subpath(output[0], parent=True),
@@ -78,6 +80,7 @@ rule plot_part_a:
     output:
         flag(PLAN.figures.part_a(), PARTS["A"], "Across the six variants"),
     params:
+        site_url=SITE_URL,
         runs=expand("results/runs/{exp}", exp=PART_A),
         out_dir=subpath(output[0], parent=True),
         titles=json.dumps({exp: PLAN.experiments.resolved[exp]["title"] for exp in PART_A}),
@@ -121,6 +124,7 @@ rule plot_demo:
     output:
         flag(PLAN.figures.demo_pattern(), DEMOS, "{demo}"),
     params:
+        site_url=SITE_URL,
         out_dir=subpath(output[0], parent=True),
     conda:
         "../envs/pipeline.yaml"

@@ -14,6 +14,7 @@ rule site_pages:
     output:
         directory("docs/generated/content"),
     params:
+        site_url=SITE_URL,  # every page and citation names it (a new address rebuilds them)
         claims=config.get("claims") or "strict",  # --config claims=warn reaches the pages step
     conda:
         "../envs/pipeline.yaml"
@@ -86,6 +87,8 @@ rule site:
         mkdocs=f"{REPO}/mkdocs.yml",
     output:
         directory("site"),
+    params:
+        site_url=SITE_URL,  # mkdocs' site_url (pipeline/site/hooks.py)
     conda:
         "../envs/pipeline.yaml"
     resources:

@@ -23,6 +23,7 @@ for _study in PLAN.studies:
         output:
             flag(PLAN.studies.outputs(_study), STUDIES, PLAN.studies.spec(_study).get("title") or _study),
         params:
+            site_url=SITE_URL,  # its figures name the site's address: a new one redraws them
             spec=PLAN.studies.params(_study),
             study=_study,
         threads: PLAN.runtime.threads

@@ -419,6 +419,51 @@ def test_dark_mode_toggle_and_copy_buttons(served, browser):
     page.close()
 
 
+def test_figure_index_filter_hides_whole_entries_and_counts(quick_run, served, browser):
+    """The figure index's filter box (docs/assets/js/figure-filter.js): words, a part or a kind hide the
+    other figures' whole entries (heading, thumbnail, text, citation tabs); the live region counts."""
+    index = (quick_run / "site" / "figure-index.html").read_text()
+    assert re.search(r'<form class="fig-filter" hidden', index), "without JavaScript the box must stay hidden"
+    page = browser.new_page()
+    page.goto(f"{served}/figure-index.html", wait_until="networkidle")
+
+    def shown():
+        return page.eval_on_selector_all(".fig-item", "els => els.filter(e => e.offsetParent !== null)"
+                                                      ".map(e => e.querySelector('h4').id)")
+
+    def count():
+        return page.inner_text(".fig-filter-count")
+
+    total = page.locator(".fig-item").count()
+    assert total == len(re.findall(r'<h4 id="fig-', index)) > 100
+    assert page.get_attribute(".fig-filter-count", "aria-live") == "polite"
+    assert count() == f"{total} of {total} figures shown" and len(shown()) == total
+    for control in ("fig-filter-text", "fig-filter-part", "fig-filter-kind"):
+        assert page.locator(f"label[for='{control}']").is_visible(), control
+    page.select_option("#fig-filter-part", "demos")
+    demos = shown()
+    groups = tuple(f"fig-{d}-" for d in resolved()[0]["demos"])
+    assert 0 < len(demos) < total and all(i.startswith(groups) for i in demos), demos
+    assert count() == f"{len(demos)} of {total} figures shown"
+    assert page.locator(".fig-item:has(#" + demos[0] + ") .tabbed-set").first.is_visible()
+    hidden = page.locator(".fig-item[data-part='A']").first
+    assert not hidden.is_visible() and not hidden.locator(".tabbed-set").first.is_visible()
+    page.select_option("#fig-filter-part", "")
+    page.fill("#fig-filter-text", "saturation")
+    words = shown()
+    assert 0 < len(words) < total and count() == f"{len(words)} of {total} figures shown"
+    texts = page.eval_on_selector_all(".fig-item", "els => els.filter(e => e.offsetParent !== null)"
+                                                   ".map(e => e.dataset.text)")
+    assert all("saturation" in t for t in texts)
+    page.fill("#fig-filter-text", "")
+    page.select_option("#fig-filter-kind", "saturation-map")
+    maps = shown()
+    assert maps and all(i.endswith("-saturation_map") for i in maps), maps
+    page.select_option("#fig-filter-kind", "")
+    assert len(shown()) == total and count() == f"{total} of {total} figures shown"
+    page.close()
+
+
 def test_site_works_from_the_file_system(quick_run, browser):
     """Opened from a USB stick: file:// links, images and search, with no server and no network.
 

@@ -1,6 +1,7 @@
 """How a figure is cited: a BibTeX entry per figure (on its figure-index entry and, all of them,
-in figures/figures.bib). Each names the figure's URL (absolute when CITATION.cff sets the site's
-`url`), its content hash, licence, commit, and credits the lecture."""
+in figures/figures.bib). Each names the figure's URL (absolute, under this version's address:
+CITATION.cff's `url` or the config's `site_url`), its content hash, licence, commit, and credits the
+lecture; its year is CITATION.cff's date-released."""
 
 from __future__ import annotations
 

@@ -60,7 +60,8 @@ def on_config(config):
         cite = citation_meta(repo)
     except ValueError as e:  # a url or version in CITATION.cff that cannot make an address
         raise PluginError(str(e)) from None
-    if not config.site_url:  # this version's address, declared once, in CITATION.cff (`url`, `version`)
+    if not config.site_url:  # this version's address: CITATION.cff's `url` (or $MAKEMORE_SITE_URL, from
+        # --config site_url) and `version`, as in every figure file and citation
         config.site_url = cite["site_url"]
     deploying = os.environ.get(MIKE_VERSION_ENV)  # set by `mike deploy` for the build it publishes
     if deploying is not None:

@@ -58,7 +58,7 @@ class Outputs:
         self.data = mark_text(read_json(p)) if p.exists() else None
         self.figures = self._find_figures()
         self.git = git_commit(self.repo)
-        self.cite = citation_meta(self.repo)
+        self.cite = citation_meta(self.repo, cfg.get("site_url"))  # the config's site_url, if set
 
     def note(self, name: str) -> str | None:
         """The docs-relative path of a hand-written docs/notes/<name>.md, if there is one."""

@@ -11,8 +11,8 @@ import shlex
 from pipeline.analysis.lecture import LECTURE, LECTURE_INITIAL_LOSS, LECTURE_STEPS
 from pipeline.errors import ClaimError
 from pipeline.format import at_precision, sentence_problems
-from pipeline.provenance import figure_url
-from pipeline.site import cite
+from pipeline.provenance import download_url, figure_url
+from pipeline.site import cite, figfilter
 from pipeline.site.code import excerpt, mlp_excerpts, spec_diff
 from pipeline.site.lecture import moment
 from pipeline.site.outputs import Outputs, caption_of
@@ -314,16 +314,29 @@ def figure_index(o: Outputs) -> dict:
             for f in figures(o, page, g):
                 figs.append({**f, "id": fig_id(g, f["name"]), "bibtex_key": bibtex_key(g, f["name"]),
                              "page_url": figure_url(o.cite, o.page_of(g).removesuffix(".md") + ".html"),
-                             "regenerate": f"snakemake -j1 --force {shlex.quote(f['file'] + '.png')}"})
+                             "regenerate": f"snakemake -j1 --force {shlex.quote(f['file'] + '.png')}",
+                             **filter_keys(o, g, f)})
             entries.append({"group": g, "title": o.title(g), "href": rel(page, o.page_of(g)),
-                            "provenance": provenance(o, g), "figures": figs})
+                            "provenance": provenance(o, g), "figures": figs,
+                            "zip": download_url(o.cite, f"{g}.zip")})
         sections.append({"part": part, "groups": entries})
-    year = (o.git.get("date") or "")[:4] or "n.d."
+    # the year of CITATION.cff's date-released; without one, the year of the code's commit
+    year = o.cite.get("year") or (o.git.get("date") or "")[:4] or "n.d."
     for s in sections:
         for g in s["groups"]:
             for f in g["figures"]:
                 f["bibtex"] = cite.bibtex(f, g["title"], o.cite, o.git, year)
-    return {"git": o.git, "cite": o.cite, "year": year, "sections": sections}
+    return {"git": o.git, "cite": o.cite, "year": year, "sections": sections,
+            "filters": figfilter.options(sections), "all_zip": download_url(o.cite, "all-figures.zip")}
+
+
+def filter_keys(o: Outputs, group: str, f: dict) -> dict:
+    """A figure's kind and the words the figure index's filter box matches (pipeline/site/figfilter.py)."""
+    across = group not in o.resolved or f["name"] == PAIR_FIGURE
+    slug, label = figfilter.figure_kind(f["name"], "demo" if group in o.cfg["demos"] else
+                                        "across" if across else "run")
+    return {"kind": slug, "kind_label": label,
+            "filter_text": figfilter.search_text(f["title"], f["caption"], o.title(group), group)}
 
 
 # ---- the includes of the hand-written pages ---------------------------------------------------------
