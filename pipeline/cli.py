@@ -89,18 +89,24 @@ def _evaluate(a):
         print(json.dumps({k: m[k] for k in ("experiment", "initial_loss", "train_loss", "val_loss", "test_loss")}))
 
 
+def _figures(a):
+    """The figure code, in the mode --downloads asks for (SVG, PDF, talk PNGs instead of the site's files)."""
+    from pipeline import plots
+    plots.files.set_mode("downloads" if a.downloads else "site")
+    return plots
+
+
 def _plot(a):
-    from pipeline.plots import render_experiment
-    print("wrote", ", ".join(render_experiment(a.run, a.out, title=a.title, family=a.family or ())))
+    print("wrote", ", ".join(_figures(a).render_experiment(a.run, a.out, title=a.title, family=a.family or ())))
 
 
 def _plot_part_a(a):
-    from pipeline.plots import render_part_a
-    render_part_a(a.runs, a.out, titles=json.loads(a.titles) if a.titles else None)
+    _figures(a).render_part_a(a.runs, a.out, titles=json.loads(a.titles) if a.titles else None)
 
 
 def _plot_pair(a):
     from pipeline.plots.compare import render_pair
+    _figures(a)
     render_pair(a.plain, a.batchnorm, a.out, titles=json.loads(a.titles) if a.titles else None)
 
 
@@ -111,8 +117,7 @@ def _demo(a):
 
 
 def _plot_demo(a):
-    from pipeline.plots import render_demo
-    render_demo(a.name, a.data, a.out)
+    _figures(a).render_demo(a.name, a.data, a.out)
 
 
 def _report(a):
@@ -134,6 +139,7 @@ def _study(a):
     from pipeline.config import spec_hash
     from pipeline.data import sha256_of
     from pipeline.plots import provenance
+    _figures(a)
     try:
         with provenance(experiment=f"study {a.study}", config_hash=spec_hash(spec),
                         subject=spec.get("title") or a.study if isinstance(spec, dict) else a.study,
@@ -145,6 +151,11 @@ def _study(a):
                           "the spec the workflow resolves (`snakemake -n -p` prints it).") from None
     for line in result.get("text", []):
         print(line)
+
+
+def _zip(a):
+    from pipeline.bundle import write_zip
+    print(f"wrote {a.out}: {len(write_zip(a.groups, a.license, a.out))} files")
 
 
 def _write_config(a):
@@ -202,6 +213,8 @@ def _count(minimum: int):
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m pipeline", description=__doc__)
     sub = p.add_subparsers(dest="step", required=True, metavar="STEP")
+    dl = argparse.ArgumentParser(add_help=False)  # the figure steps' mode (pipeline/plots/files.py)
+    dl.add_argument("--downloads", action="store_true", help="write SVG, PDF and talk PNGs (downloads/figures/)")
 
     s = sub.add_parser("fetch", help="put the word list in place, verified by sha256",
                        description="Download names.txt (or copy a local file) and verify its sha256. "
@@ -267,9 +280,9 @@ def main(argv: list[str] | None = None) -> int:
     s.add_argument("--threads", type=_count(1), default=1, help="torch threads: its training job's (default 1)")
     s.set_defaults(func=_evaluate)
 
-    s = sub.add_parser("plot", help="render every figure of one run",
-                       description="Render the figures of one experiment's run directory (PNG, SVG, PDF, dark "
-                                   "and talk variants, thumbnails, legend JSON) into --out.")
+    s = sub.add_parser("plot", help="render every figure of one run", parents=[dl],
+                       description="Render the figures of one experiment's run directory (PNG, dark WebP, "
+                                   "thumbnails, legend JSON; --downloads: SVG, PDF, talk PNGs) into --out.")
     s.add_argument("--run", required=True, help="a run directory written by `train`")
     s.add_argument("--out", required=True, help="e.g. figures/kaiming")
     s.add_argument("--title", default=None, help="the experiment's title, for figure titles")
@@ -277,14 +290,14 @@ def main(argv: list[str] | None = None) -> int:
                    help="run directories of the experiments compared with this one: shared axes")
     s.set_defaults(func=_plot)
 
-    s = sub.add_parser("plot-part-a", help="render the figures across Part A",
+    s = sub.add_parser("plot-part-a", help="render the figures across Part A", parents=[dl],
                        description="Overlay of every loss curve and the initial-loss chart.")
     s.add_argument("--runs", nargs="+", required=True, help="the Part A run directories, in lecture order")
     s.add_argument("--out", required=True, help="e.g. figures/part_a")
     s.add_argument("--titles", default="", help="JSON: experiment name -> its title, for the legends")
     s.set_defaults(func=_plot_part_a)
 
-    s = sub.add_parser("plot-pair", help="draw a deep network against its BatchNorm twin, on shared axes",
+    s = sub.add_parser("plot-pair", help="draw a deep network against its BatchNorm twin, on shared axes", parents=[dl],
                        description="Activations, gradients and weight gradients at init, without and with "
                                    "BatchNorm, in one figure (figures/<batchnorm run>/versus_plain.*).")
     s.add_argument("--plain", required=True, help="the run directory without BatchNorm")
@@ -300,7 +313,7 @@ def main(argv: list[str] | None = None) -> int:
     s.add_argument("--out", required=True)
     s.set_defaults(func=_demo)
 
-    s = sub.add_parser("plot-demo", help="render a Part C demonstration",
+    s = sub.add_parser("plot-demo", help="render a Part C demonstration", parents=[dl],
                        description="Render a Part C demonstration's figure from its JSON numbers.")
     s.add_argument("name", choices=["linear_stats", "batchnorm_demo"])
     s.add_argument("--data", required=True, help="the JSON written by `demo`")
@@ -314,7 +327,7 @@ def main(argv: list[str] | None = None) -> int:
     s.add_argument("--md", required=True)
     s.set_defaults(func=_report)
 
-    s = sub.add_parser("study", help="a study beyond the lecture, over many runs",
+    s = sub.add_parser("study", help="a study beyond the lecture, over many runs", parents=[dl],
                        description="Read the run directories of one study job from config.yaml `beyond:` "
                                    "(a module of pipeline/studies/: seeds, gain_sweep, compare_<name>, momentum, "
                                    "zero_init, fold, ...) and write <out>/<id>.json plus its figures.")
@@ -326,6 +339,14 @@ def main(argv: list[str] | None = None) -> int:
     s.add_argument("--figures", required=True, help="directory for the study's figures")
     s.add_argument("--threads", type=_count(1), default=1, help="torch threads (default 1)")
     s.set_defaults(func=_study)
+
+    s = sub.add_parser("zip", help="zip the download files of figure groups, reproducibly",
+                       description="Zip figure groups' download files with LICENSE-CONTENT and a "
+                                   "README.txt of the figures' provenance (pipeline/bundle.py).")
+    s.add_argument("groups", nargs="+", help="downloads/figures/<group> directories (a site page's figures each)")
+    s.add_argument("--license", default="LICENSE-CONTENT", help="the figures' licence, zipped beside them")
+    s.add_argument("--out", required=True, help="e.g. downloads/kaiming.zip")
+    s.set_defaults(func=_zip)
 
     s = sub.add_parser("config", help="write the config Snakemake resolved (what the site rules read)",
                        description="Writes the config that Snakemake resolved from config.yaml, every "
@@ -360,41 +381,18 @@ def main(argv: list[str] | None = None) -> int:
     s.set_defaults(func=_site)
 
     a = p.parse_args(argv)
-    from pipeline.errors import ClaimError, ConfigError, DataError, DivergenceError
+    from pipeline import errors
     try:
         a.func(a)
-    except (ConfigError, DataError, DivergenceError, ClaimError) as e:
+    except (errors.ConfigError, errors.DataError, errors.DivergenceError, errors.ClaimError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
     except OSError as e:  # the machine said no: a full disk, a missing or unwritable path
-        print(f"error: {_os_error(e)}", file=sys.stderr)
+        print(f"error: {errors.os_error_line(e)}", file=sys.stderr)
         return 1
     except RuntimeError as e:
-        if not _write_failed(e):
+        if not errors.write_failed(e):
             raise
-        print(f"error: writing a file failed ({str(e).splitlines()[0][:120]}); {DISK_FULL}", file=sys.stderr)
+        print(f"error: writing a file failed ({str(e).splitlines()[0][:120]}); {errors.DISK_FULL}", file=sys.stderr)
         return 1
     return 0
-
-
-DISK_FULL = ("is the disk full? Free some space and run again: files are written to a temporary name and "
-             "renamed when whole, so nothing half-written was kept.")
-
-
-def _os_error(e: OSError) -> str:
-    import errno
-    where = f"{e.filename}: " if e.filename else ""
-    if e.errno in (errno.ENOSPC, errno.EDQUOT):
-        return f"{where}no space left on the device; {DISK_FULL}"
-    if e.errno == errno.ENOENT:
-        return f"{where}no such file or directory. Check the path (an earlier step of the workflow may make it)."
-    if e.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
-        return f"{where}not allowed to write or read here ({e.strerror}). Check the permissions of that path."
-    return f"{where}{e.strerror or e}"
-
-
-def _write_failed(e: RuntimeError) -> bool:
-    """torch.save reports a full disk as a RuntimeError of its zip writer ("unexpected pos ...")."""
-    text = str(e)
-    return "unexpected pos" in text or "PytorchStreamWriter failed" in text or "file write failed" in text
-
