@@ -7,8 +7,12 @@
 DOWNLOAD_GROUPS = {**PLAN.figures.groups(), **PLAN.studies.groups()}
 
 
-localrules:
+localrules:  # seconds each, like their twins in rules/figures.smk
     downloads,
+    plot_demo_downloads,
+    plot_part_a_downloads,
+    download_zip,
+    download_zip_all,
 
 
 rule downloads:
