@@ -125,7 +125,7 @@ rule plot_demo_downloads:
 
 # a study draws its figures from numbers it computes: its twin computes them again (the same runs,
 # the same numbers) and keeps only the figures; the study's own JSON goes to a scratch directory
-for _study in PLAN.studies:
+for _study in PLAN.studies.groups():  # the studies that draw figures
 
     rule:
         name:
@@ -153,7 +153,7 @@ for _study in PLAN.studies:
         shell:
             "python -m pipeline study {params.study} --downloads --spec {params.spec:q} --runs results/runs "
             "--data {input.data} --out {params.scratch} --figures downloads/figures/{params.study} "
-            "--threads {threads} > {log} 2>&1 && rm -rf {params.scratch}"
+            "--threads {threads} > {log} 2>&1 && rm -rf {params.scratch} && rmdir --ignore-fail-on-non-empty downloads/.scratch"
 
 
 rule download_zip:

@@ -47,13 +47,16 @@ rm -rf "${wt:?}/downloads/$version"  # a version published again: its zips are t
 mkdir -p "$wt/downloads/$version"
 cp "${zips[@]}" "$wt/downloads/$version/"
 git -C "$wt" add -A "downloads/$version"
-if git -C "$wt" diff --cached --quiet; then
-  echo "scripts/publish.sh: the downloads of version $version were already published, unchanged"
-else
-  git -C "$wt" commit -q -m "Downloads of version $version: ${#zips[@]} zips"
-fi
+changed=1
+git -C "$wt" diff --cached --quiet && changed=0
+[ "$changed" = 1 ] && git -C "$wt" commit -q -m "Downloads of version $version: ${#zips[@]} zips"
 cleanup
 trap - EXIT
 [ "$push" = 1 ] && git push -q origin gh-pages
 base=$(python -c "from pathlib import Path; import yaml; print(str(yaml.safe_load(Path('CITATION.cff').read_text(encoding='utf-8')).get('url') or '').rstrip('/'))")
-echo "scripts/publish.sh: ${#zips[@]} zips of figure downloads published on the gh-pages branch at downloads/$version/${base:+ ($base/downloads/$version/<group>.zip)}"
+where="the gh-pages branch at downloads/$version/${base:+ ($base/downloads/$version/<group>.zip)}"
+if [ "$changed" = 1 ]; then
+  echo "scripts/publish.sh: ${#zips[@]} zips of figure downloads published on $where$([ "$push" = 1 ] && echo ', pushed')"
+else
+  echo "scripts/publish.sh: the ${#zips[@]} zips of figure downloads were already on $where, unchanged"
+fi

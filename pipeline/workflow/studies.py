@@ -43,8 +43,9 @@ class Studies:
         return download_paths(study_id, self.jobs[study_id][0].figures)
 
     def groups(self) -> dict[str, list[str]]:
-        """study job id (its figures/<id>/ group) -> the names of its figures."""
-        return {s: list(self.jobs[s][0].figures) for s in self.jobs}
+        """study job id (its figures/<id>/ group) -> the names of its figures; a study that draws none
+        (it only computes numbers for the site) has no group."""
+        return {s: list(self.jobs[s][0].figures) for s in self.jobs if self.jobs[s][0].figures}
 
     def targets(self) -> list[str]:
         return [f for s in self.jobs for f in self.outputs(s)]
