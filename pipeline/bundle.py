@@ -19,7 +19,6 @@ from pipeline.io import atomic_path
 
 DATE = (1980, 1, 1, 0, 0, 0)  # the earliest date a zip entry can hold
 MODE = 0o644
-TALK = "talk/{name}.png"  # the light talk PNG: its text chunks are read for README.txt
 FIELDS = ("experiment", "config_hash", "data_sha256", "commit")
 
 
