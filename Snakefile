@@ -1,6 +1,7 @@
 # Reproduce the makemore lecture on activations, gradients and BatchNorm.
 #   snakemake -j4                       every experiment, figure, table and the site
 #   snakemake -j4 --configfile config.yaml config.quick.yaml   the same DAG, tiny runs
+#   snakemake -j4 downloads             the figures as SVG, PDF and talk PNGs, zipped per page
 # Wiring only. The rules are in rules/, one file per stage; every rule runs a step of
 # `python -m pipeline`, and the logic lives in the package: PLAN (pipeline/workflow/plan.py)
 # holds the validated config in the parts the rules read. config.yaml is validated right here.
@@ -89,3 +90,4 @@ include: "rules/train.smk"
 include: "rules/figures.smk"
 include: "rules/studies.smk"
 include: "rules/site.smk"
+include: "rules/downloads.smk"  # `snakemake -j4 downloads`: not part of `all`

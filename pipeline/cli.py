@@ -33,40 +33,26 @@ def main(argv: list[str] | None = None) -> int:
 
 def guarded(run, a) -> int:
     """run(a)'s exit status; a refused input, a missing file or a full disk is one `error:` line and status 1."""
-    from pipeline.errors import ClaimError, ConfigError, DataError, DivergenceError
+    from pipeline.errors import (
+        DISK_FULL,
+        ClaimError,
+        ConfigError,
+        DataError,
+        DivergenceError,
+        os_error_line,
+        write_failed,
+    )
     try:
         rc = run(a)
     except (ConfigError, DataError, DivergenceError, ClaimError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
     except OSError as e:  # the machine said no: a full disk, a missing or unwritable path
-        print(f"error: {_os_error(e)}", file=sys.stderr)
+        print(f"error: {os_error_line(e)}", file=sys.stderr)
         return 1
     except RuntimeError as e:
-        if not _write_failed(e):
+        if not write_failed(e):
             raise
         print(f"error: writing a file failed ({str(e).splitlines()[0][:120]}); {DISK_FULL}", file=sys.stderr)
         return 1
     return rc or 0
-
-
-DISK_FULL = ("is the disk full? Free some space and run again: files are written to a temporary name and "
-             "renamed when whole, so nothing half-written was kept.")
-
-
-def _os_error(e: OSError) -> str:
-    import errno
-    where = f"{e.filename}: " if e.filename else ""
-    if e.errno in (errno.ENOSPC, errno.EDQUOT):
-        return f"{where}no space left on the device; {DISK_FULL}"
-    if e.errno == errno.ENOENT:
-        return f"{where}no such file or directory. Check the path (an earlier step of the workflow may make it)."
-    if e.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
-        return f"{where}not allowed to write or read here ({e.strerror}). Check the permissions of that path."
-    return f"{where}{e.strerror or e}"
-
-
-def _write_failed(e: RuntimeError) -> bool:
-    """torch.save reports a full disk as a RuntimeError of its zip writer ("unexpected pos ...")."""
-    text = str(e)
-    return "unexpected pos" in text or "PytorchStreamWriter failed" in text or "file write failed" in text

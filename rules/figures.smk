@@ -1,5 +1,6 @@
 # ---- figures and tables: each run's figures, Part A's overlay, Part C's demonstrations, the ----
-# Part A table. Every figure is figures/<group>/<figure>.{png,svg,json} (pipeline/workflow/targets.py).
+# Part A table. Every figure is figures/<group>/<figure>.{png,json}, dark/<figure>.webp and a thumbnail
+# (pipeline/workflow/targets.py); its SVG, PDF and talk PNGs are rules/downloads.smk's.
 import json
 
 from pipeline.workflow.experiments import alternatives, run_files

@@ -70,6 +70,8 @@ def _rule_steps(wf, tmp, mlp, demo, part_a):
                        "data/names.txt", "--out", f"{tmp}/ev"]
     yield "plot", ["plot", "--run", "results/runs/kaiming", "--out", f"{tmp}/fig"]
     yield "plot", ["plot", "--run", "results/runs/tanh_gain_5_3", "--out", f"{tmp}/fig2"]
+    yield "plot", ["plot", "--downloads", "--run", "results/runs/kaiming", "--out", f"{tmp}/dl/kaiming"]
+    yield "zip", ["zip", f"{tmp}/dl/kaiming", "--license", str(ROOT / "LICENSE-CONTENT"), "--out", f"{tmp}/k.zip"]
     yield "plot-part-a", ["plot-part-a", "--runs", *(f"results/runs/{n}" for n in part_a), "--out", f"{tmp}/pa"]
     yield "demo", ["demo", "linear_stats", "--spec", demo, "--out", f"{tmp}/d.json"]
     yield "plot-demo", ["plot-demo", "linear_stats", "--data", f"{tmp}/d.json", "--out", f"{tmp}/pd"]
@@ -83,7 +85,7 @@ def test_each_step_imports_only_what_its_rule_lists(quick_run, wf, tmp_path):
         missing = imported(args, quick_run) - code
         assert not missing, f"`python -m pipeline {step}` imported {sorted(missing)}, absent from its code inputs"
         seen.add(step)
-    assert seen >= {"train-stack", "evaluate", "plot", "report", "study", "demo"}
+    assert seen >= {"train-stack", "evaluate", "plot", "report", "study", "demo", "zip"}
 
 
 def test_a_step_runs_its_own_module_of_the_registry():
@@ -107,6 +109,8 @@ def test_lists_are_per_step_not_everything():
     assert "plots/__init__.py" in plot and "training/loop.py" not in plot and "nn/models.py" not in plot
     assert {"training/engine.py", "training/loop.py", "nn/models.py", "nn/layers.py"} <= train
     assert "plots/__init__.py" not in train
+    # zipping the downloads draws nothing: no plotting code, so a figure edit reruns the plots, then the zips
+    assert not {f for f in rel(codegraph.code_for("zip")) if f.startswith("plots/")}
     # a study rule runs its own module, not the other studies; no training job runs a study
     seeds = rel(codegraph.code_for("study", registry.source("seeds")))
     assert {"studies/seeds.py", "studies/registry.py", "analysis/lecture.py"} <= seeds  # the lecture's numbers

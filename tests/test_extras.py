@@ -386,8 +386,9 @@ def test_beyond_outputs_of_the_quick_dag(quick_run):
     assert {r["momentum"] for r in mom["rows"]} == {0.1, 0.001}
     for rel in ("seeds/loss_spread", "gain_sweep/val_loss_vs_gain", "gain_sweep/saturation_vs_gain",
                 "momentum/running_swing", "zero_init/gradients", "compare_activations/summary"):
-        for ext in ("png", "svg", "json"):
-            assert (quick_run / "figures" / f"{rel}.{ext}").stat().st_size > 0
+        group, name = rel.split("/")
+        for f in (f"{name}.png", f"{name}.json", f"dark/{name}.webp", f"thumbs/{name}.webp"):
+            assert (quick_run / "figures" / group / f).stat().st_size > 0
 
 
 # ---- the interactive BatchNorm demo (docs/interactive/batchnorm.html) ----------------------------
@@ -489,7 +490,7 @@ def test_gain_sweep_records_divergence_instead_of_crashing(tmp_path):
     saved = json.loads((tmp_path / "g.json").read_text())  # strict JSON: no inf/nan
     assert saved["sweeps"]["sw"]["points"][3]["val_mean"] is None
     for f in ("val_loss_vs_gain", "saturation_vs_gain"):
-        assert (tmp_path / "fig" / f"{f}.svg").stat().st_size > 0
+        assert (tmp_path / "fig" / f"{f}.png").stat().st_size > 0
 
 
 def test_seed_study_params_keep_the_lecture_order():

@@ -1,6 +1,7 @@
-"""Figures a teacher can put on a slide: readable text, legends off the data, real text in SVG
-and PDF, light/dark/talk variants, alt text from the numbers, provenance inside every file,
-and SVGs kept small by decimation. Runs on small synthetic run directories (no training)."""
+"""Figures a teacher can put on a slide: readable text, legends off the data, the site's files (PNG,
+dark WebP, thumbnail, JSON) by default and the downloads (SVG and PDF with real text, light and dark,
+talk PNGs) in downloads mode, alt text from the numbers, provenance inside every file, and SVGs kept
+small by decimation. Runs on small synthetic run directories (no training)."""
 
 from __future__ import annotations
 
@@ -71,12 +72,16 @@ def drawn(tmp_path_factory):
 
     pf._write = keep
     try:
-        runs = [fake_run(root / "runs", "deep_one", "deep", seed=1), fake_run(root / "runs", "mlp_one", "mlp", seed=2)]
-        for r in runs:
-            render_experiment(r, root / "figures" / r.name)
-        render_part_a([runs[1], fake_run(root / "runs", "mlp_two", "mlp", seed=3)], root / "figures" / "part_a")
+        runs = [fake_run(root / "runs", "deep_one", "deep", seed=1), fake_run(root / "runs", "mlp_one", "mlp", seed=2),
+                fake_run(root / "runs", "mlp_two", "mlp", seed=3)]
+        for mode, out in (("site", root / "figures"), ("downloads", root / "downloads" / "figures")):
+            pf.set_mode(mode)
+            for r in runs[:2]:
+                render_experiment(r, out / r.name)
+            render_part_a(runs[1:], out / "part_a")
     finally:
         pf._write = orig
+        pf.set_mode("site")
     return root, saved
 
 
@@ -101,8 +106,9 @@ def test_no_text_under_9pt_on_a_slide(drawn):
             assert on_slide >= MIN_PT, (path.name, t.get_text(), t.get_fontsize())
     talk = [fig for path, fig in saved if path.parent.name == "talk"]
     assert talk and all(min(t.get_fontsize() for t in texts(f)) >= style.MIN_FONT_PT["talk"] for f in talk)
-    with Image.open(drawn[0] / "figures/deep_one/talk/activations_init.png") as im:
-        assert im.size[0] >= SLIDE_PX  # fills a slide's width
+    for sub in ("talk", "dark/talk"):  # both palettes, a slide's width
+        with Image.open(drawn[0] / f"downloads/figures/deep_one/{sub}/activations_init.png") as im:
+            assert im.size[0] >= SLIDE_PX, sub
 
 
 def test_legends_never_cover_the_data(drawn):
@@ -129,26 +135,37 @@ def test_titles_and_legends_name_experiments_by_title_not_id(drawn):
 
 def test_every_file_of_every_figure_with_real_text(drawn):
     root, _ = drawn
-    for name in ("loss_curve", "activations_init", "update_ratios"):
-        for rel in pf.files_of(name):
-            assert (root / "figures/deep_one" / rel).is_file(), rel
-    svg = (root / "figures/deep_one/activations_init.svg").read_text()
-    assert "<text" in svg and "layer 1" in svg  # text, not glyph outlines
-    assert 'id="DejaVuSans' not in svg
-    pdf = (root / "figures/deep_one/activations_init.pdf").read_bytes()
-    assert b"/FontFile2" in pdf and b"/Type3" not in pdf  # TrueType (fonttype 42), text selectable
-    with Image.open(root / "figures/deep_one/activations_init.png") as im:
-        assert im.size[0] >= 2 * 600 and round(im.info["dpi"][0]) == style.DPI  # 2x
-    with Image.open(root / "figures/deep_one/thumbs/activations_init.webp") as im:
-        assert im.format == "WEBP" and im.size[0] <= pf.THUMB_WIDTH
+    site, downloads = root / "figures/deep_one", root / "downloads/figures/deep_one"
+    names = ("loss_curve", "activations_init", "gradients_init", "weight_gradients_init", "activations_final",
+             "gradients_final", "weight_gradients_final", "update_ratios")
+    written = {p.relative_to(site).as_posix() for p in site.rglob("*") if p.is_file() and p.suffix != ".sha256"}
+    assert written == {rel for name in names for rel in pf.files_of(name)}  # the site's files, no SVG, PDF or talk
+    written = {p.relative_to(downloads).as_posix() for p in downloads.rglob("*") if p.is_file()}
+    assert written == {rel for name in names for rel in pf.download_files_of(name)}  # no JSON, PNG or thumbnail
+    for sub in ("", "dark/"):
+        svg = (downloads / f"{sub}activations_init.svg").read_text()
+        assert "<text" in svg and "layer 1" in svg  # text, not glyph outlines
+        assert 'id="DejaVuSans' not in svg
+        pdf = (downloads / f"{sub}activations_init.pdf").read_bytes()
+        assert b"/FontFile2" in pdf and b"/Type3" not in pdf  # TrueType (fonttype 42), text selectable
+    with Image.open(site / "activations_init.png") as im:  # 1.5x: 960 px, shown at 640 CSS px
+        assert im.size[0] == 960 and round(im.info["dpi"][0]) == style.DPI == 150 and im.mode == "P"
+    with Image.open(site / "dark/activations_init.webp") as im:
+        assert im.format == "WEBP" and im.size[0] == 960
+    with Image.open(site / "thumbs/activations_init.webp") as im:
+        assert im.format == "WEBP" and im.size[0] == pf.THUMB_WIDTH == 270
 
 
 def test_dark_variant_is_dark_and_light_is_light(drawn):
     root, _ = drawn
-    for sub, dark in (("", False), ("dark/", True)):
-        with Image.open(root / f"figures/mlp_one/{sub}loss_curve.png") as im:
+    for rel, dark in (("figures/mlp_one/loss_curve.png", False), ("figures/mlp_one/dark/loss_curve.webp", True),
+                      ("downloads/figures/mlp_one/talk/loss_curve.png", False),
+                      ("downloads/figures/mlp_one/dark/talk/loss_curve.png", True)):
+        with Image.open(root / rel) as im:
             mean = np.asarray(im.convert("L"), dtype=float).mean()
-        assert (mean < 80) if dark else (mean > 200), (sub, mean)
+        assert (mean < 80) if dark else (mean > 200), (rel, mean)
+    svg = (root / "downloads/figures/mlp_one/dark/loss_curve.svg").read_text()
+    assert style.DARK_BG in svg and style.DARK_BG not in (root / "downloads/figures/mlp_one/loss_curve.svg").read_text()
 
 
 def test_alt_text_is_written_from_the_numbers(drawn):
@@ -164,30 +181,57 @@ def test_alt_text_is_written_from_the_numbers(drawn):
         assert re.search(r"\d", lg["alt"]), p  # every figure's alt text says a number
 
 
-def _provenance_of(root: Path, rel: str) -> dict[str, str]:
-    with Image.open(root / f"{rel}.png") as im:
-        png = {k.split(":", 1)[1]: v for k, v in im.text.items() if k.startswith("makemore:")}
-    meta = ET.parse(root / f"{rel}.svg").getroot().find("{http://www.w3.org/2000/svg}metadata")
+def png_provenance(path: Path) -> dict[str, str]:
+    with Image.open(path) as im:
+        return {k.split(":", 1)[1]: v for k, v in im.text.items() if k.startswith("makemore:")}
+
+
+def svg_provenance(path: Path) -> dict[str, str]:
+    meta = ET.parse(path).getroot().find("{http://www.w3.org/2000/svg}metadata")
     desc = meta.find(f".//{DC}description").text
-    svg = dict(kv.split(": ", 1) for kv in desc.split("Provenance: ", 1)[1].split("; "))
-    pdf_raw = (root / f"{rel}.pdf").read_bytes()
-    kw = re.search(rb"/Keywords \(((?:\\.|[^\\)])*)\)", pdf_raw).group(1).decode("latin-1")
+    out = dict(kv.split(": ", 1) for kv in desc.split("Provenance: ", 1)[1].split("; "))
+    assert meta.find(f".//{DC}rights//{DC}title").text == out["license"]
+    return out
+
+
+def pdf_provenance(path: Path) -> dict[str, str]:
+    kw = re.search(rb"/Keywords \(((?:\\.|[^\\)])*)\)", path.read_bytes()).group(1).decode("latin-1")
     kw = re.sub(r"\\(.)", r"\1", kw)  # a PDF string's escapes
-    pdf = dict(kv.split(": ", 1) for kv in kw.split("; "))
-    assert png == svg == pdf, (png, svg, pdf)
-    assert meta.find(f".//{DC}rights//{DC}title").text == png["license"]
+    return dict(kv.split(": ", 1) for kv in kw.split("; "))
+
+
+def webp_provenance(path: Path) -> dict[str, str]:
+    with Image.open(path) as im:
+        xmp = ET.fromstring(im.info["xmp"].decode("utf-8").split("?>", 1)[1].rsplit("<?xpacket", 1)[0])
+    ns = "{https://github.com/makemore-bn/ns/}"
+    return {e.tag[len(ns):]: e.text for e in xmp.iter() if e.tag.startswith(ns)}
+
+
+def _provenance_of(root: Path, rel: str) -> dict[str, str]:
+    """The provenance inside every file of a figure, the same in each: the site's PNG and WebP
+    (figures/) and the downloads' SVG, PDF and talk PNG, light and dark (downloads/figures/)."""
+    png = png_provenance(root / "figures" / f"{rel}.png")
+    group, name = rel.split("/")
+    dl = root / "downloads/figures" / group
+    every = {"dark webp": webp_provenance(root / "figures" / group / "dark" / f"{name}.webp")}
+    for sub in ("", "dark/"):
+        every |= {f"{sub}svg": svg_provenance(dl / f"{sub}{name}.svg"),
+                  f"{sub}pdf": pdf_provenance(dl / f"{sub}{name}.pdf"),
+                  f"{sub}talk": png_provenance(dl / f"{sub}talk/{name}.png")}
+    for what, prov in every.items():
+        assert prov == png, (what, prov, png)
     return png
 
 
 def test_provenance_inside_each_file_reads_back(drawn):
     root, _ = drawn
-    prov = _provenance_of(root / "figures", "deep_one/gradients_init")
+    prov = _provenance_of(root, "deep_one/gradients_init")
     assert prov["experiment"] == "deep_one" and prov["config_hash"] == "hash00000001"
     assert prov["data_sha256"] == "ab" * 32
     assert prov["commit"] == pv.commit_label()
     assert "CC BY 4.0" in prov["license"] and pv.CONTENT_LICENSE_URL in prov["license"]
     assert prov["url"].endswith("figures/deep_one/gradients_init.png")
-    summary = _provenance_of(root / "figures", "part_a/loss_overlay")
+    summary = _provenance_of(root, "part_a/loss_overlay")
     assert summary["experiment"] == "mlp_one, mlp_two"
 
 
@@ -202,8 +246,13 @@ def test_the_figure_url_follows_the_citation_url(tmp_path):
 def test_long_runs_are_decimated_so_svgs_stay_small(tmp_path):
     run = fake_run(tmp_path / "runs", "long_deep", "deep", steps=200_000)
     render_experiment(run, tmp_path / "fig")
+    pf.set_mode("downloads")
+    try:
+        render_experiment(run, tmp_path / "dl")
+    finally:
+        pf.set_mode("site")
     for name in ("loss_curve", "update_ratios"):
-        size = (tmp_path / "fig" / f"{name}.svg").stat().st_size
+        size = (tmp_path / "dl" / f"{name}.svg").stat().st_size
         assert size < 300_000, (name, size)
     ud = json.loads((tmp_path / "fig/update_ratios.json").read_text())
     hist = np.load(run / "history.npz")
@@ -225,7 +274,7 @@ def _capture(monkeypatch) -> dict:
 
     def keep(fig, path, fmt, metadata, **kw):
         orig(fig, path, fmt, metadata, **kw)
-        if fmt == "svg" and path.parent.name not in ("dark", "talk"):
+        if fmt == "png" and path.parent.name not in ("dark", "talk"):  # the site's light PNG
             seen[(path.parent.name, path.stem)] = fig
     monkeypatch.setattr(pf, "_write", keep)
     return seen
@@ -299,3 +348,24 @@ def test_no_text_outside_the_figure(drawn):
         tol = 0.03
         assert tight.x0 >= -tol and tight.y0 >= -tol and tight.x1 <= w + tol and tight.y1 <= h + tol, \
             (path, tight.bounds, (w, h))
+
+
+def test_downloads_mode_draws_the_same_numbers_into_other_files(tmp_path):
+    from pipeline.plots import load_run
+    from pipeline.plots import runs as rf
+    spec, _, _, probes = load_run(fake_run(tmp_path / "runs", "mlp_x", "mlp", seed=6))
+
+    def make():
+        return rf.fig_hist(probes["init.h"], spec, "tanh outputs at init", "tanh output", saturation=True)
+    site = pf.save(make, tmp_path / "figures/g", "tanh_hist")
+    pf.set_mode("downloads")
+    try:
+        again = pf.save(make, tmp_path / "downloads/g", "tanh_hist")
+    finally:
+        pf.set_mode("site")
+    assert again == site and {k: v for k, v in json.loads((tmp_path / "figures/g/tanh_hist.json").read_text()).items()
+                              if k != "alt"} == site
+    assert sorted(p.name for p in (tmp_path / "downloads/g").rglob("*") if p.is_file()) == sorted(
+        Path(f).name for f in pf.download_files_of("tanh_hist"))
+    with pytest.raises(ValueError, match="unknown figure mode"):
+        pf.set_mode("print")

@@ -9,6 +9,7 @@ import re
 import shutil
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -61,6 +62,9 @@ def test_publish_puts_each_version_at_its_own_path(quick_run, tmp_path):
 
     ok = run("bash", str(ROOT / "scripts" / "publish.sh"))
     assert ok.returncode == 0, (ok.stdout + ok.stderr)[-4000:]
+    # the default run makes no downloads: the site is published alone, and the script says how to make them
+    assert "`snakemake -j4 downloads`" in ok.stdout, ok.stdout
+    assert not _git(repo, "ls-tree", "-r", "--name-only", "gh-pages", "downloads").stdout.strip()
     versions = yaml.safe_load(_git(repo, "show", "gh-pages:versions.json").stdout)
     assert versions == [{"version": version, "title": version, "aliases": ["latest"]}]
     page = _git(repo, "show", f"gh-pages:{version}/index.html").stdout
@@ -85,8 +89,17 @@ def test_publish_puts_each_version_at_its_own_path(quick_run, tmp_path):
     cff["version"] = nxt = "9.0.0"
     (repo / "CITATION.cff").write_text(yaml.safe_dump(cff, sort_keys=False), encoding="utf-8")
     env["MAKEMORE_SITE_ROOT"] = str(out)
+    (out / "downloads").mkdir()
+    with zipfile.ZipFile(out / "downloads" / "kaiming.zip", "w") as z:  # what `snakemake downloads` makes
+        z.writestr("kaiming/loss_curve.svg", "<svg/>")
     ok = run("bash", str(ROOT / "scripts" / "publish.sh"))
     assert ok.returncode == 0, (ok.stdout + ok.stderr)[-4000:]
+    # the zip lands beside the version, at downloads/<version>/, committed; the worktree used is gone
+    published = subprocess.run(["git", "show", f"gh-pages:downloads/{nxt}/kaiming.zip"], cwd=repo,
+                               capture_output=True, check=True).stdout
+    assert published == (out / "downloads" / "kaiming.zip").read_bytes()
+    assert f"https://example.org/mm/downloads/{nxt}/<group>.zip" in ok.stdout, ok.stdout
+    assert len(_git(repo, "worktree", "list").stdout.splitlines()) == 1
     versions = yaml.safe_load(_git(repo, "show", "gh-pages:versions.json").stdout)
     assert [(v["version"], v["aliases"]) for v in versions] == [(nxt, ["latest"]), (version, [])]
     index = _git(repo, "show", f"gh-pages:{nxt}/figure-index.html").stdout

@@ -49,7 +49,7 @@ def targets(exps=EXPS, figures: bool = True) -> list[str]:
     out = ["results/data.json"]
     for e in exps:
         kind = "deep" if "gain" in e else "mlp"
-        out += ([f"figures/{e}/{f}.{x}" for f in FIGS[kind] for x in ("png", "svg", "json")] if figures
+        out += ([f"figures/{e}/{f}.{x}" for f in FIGS[kind] for x in ("png", "json")] if figures
                 else [f"results/runs/{e}/metrics.json"])
     return out
 

@@ -161,7 +161,8 @@ def test_every_figure_card_has_alt_text_from_its_numbers_and_both_palettes(quick
             assert alt == legend["alt"] and re.search(r"\d", alt), (page.name, src, alt)
             assert src.endswith(("#only-light", "#only-dark")), (page.name, src)
             if src.endswith("#only-light"):
-                dark = src.rsplit("/", 1)[0] + "/dark/" + src.rsplit("/", 1)[1].replace("#only-light", "#only-dark")
+                dark = src.rsplit("/", 1)[0] + "/dark/" + src.rsplit("/", 1)[1].replace(".png#only-light",
+                                                                                         ".webp#only-dark")
                 assert f'src="{dark}"' in text, (page.name, dark)
         if on_page:  # a page with figures states their licence
             assert "creativecommons.org/licenses/by/4.0" in text, page.name
@@ -412,7 +413,8 @@ def test_dark_mode_toggle_and_copy_buttons(served, browser):
     page.wait_for_timeout(300)
     assert page.get_attribute("body", "data-md-color-scheme") != before
     dark = shown_figures()  # the dark palette shows the dark variant of every figure
-    assert dark == [s.rsplit("/", 1)[0] + "/dark/" + s.rsplit("/", 1)[1].replace("light", "dark") for s in light]
+    assert dark == [s.rsplit("/", 1)[0] + "/dark/" + s.rsplit("/", 1)[1].replace(".png#only-light", ".webp#only-dark")
+                    for s in light]
     page.locator("pre > code").first.scroll_into_view_if_needed()
     assert page.locator("[data-clipboard-target]").count() >= 1, "no copy button on code"
     assert page.locator("a.glightbox").count() >= 1, "figures cannot be zoomed"

@@ -57,14 +57,14 @@ def test_numbers_in_a_template_go_through_the_filter():
 def test_the_figure_macro_adds_the_legend_numbers():
     env = fresh_env()
     f = {"name": "tanh_hist", "title": "tanh outputs", "caption": "histogram.", "group_title": "A & B",
-         "png": "../figures/x/tanh_hist.png", "dark": "../figures/x/dark/tanh_hist.png",
+         "png": "../figures/x/tanh_hist.png", "dark": "../figures/x/dark/tanh_hist.webp",
          "alt": "tanh outputs, A & B: 12.3% beyond |0.99|", "license": "CC BY 4.0",
          "license_url": "https://creativecommons.org/licenses/by/4.0/", "index": "../figure-index.md#fig-x-tanh_hist",
          "legend": {"mean": -0.01234, "std": 0.8, "saturated_pct": 12.345}}
     text = env.from_string('{% from "_macros.md.j2" import figure %}{{ figure(f, numbers=true) }}').render(f=f)
     alt = "tanh outputs, A &amp; B&#58; 12.3% beyond \\|0.99\\|"  # escaped for Markdown's image syntax
     assert f"![{alt}](../figures/x/tanh_hist.png#only-light)" in text  # the palette picks one
-    assert f"![{alt}](../figures/x/dark/tanh_hist.png#only-dark)" in text
+    assert f"![{alt}](../figures/x/dark/tanh_hist.webp#only-dark)" in text
     assert "[CC BY 4.0](https://creativecommons.org/licenses/by/4.0/)" in text
     assert "**tanh outputs.** Histogram. Mean -0.012, std 0.800, 12.3 % with |h| > 0.99. [Cite" in text
 

@@ -2,9 +2,10 @@
 (style.py), one way to save (files.py: every variant and format, provenance, alt text).
 
 `render_*` read a run directory (or Part A's runs, or a demo's numbers) and save each figure
-under figures/<group>/ as the files listed by `files.files_of` (PNG at 2x, SVG and PDF with real
-text, dark and talk variants, a thumbnail) with the numbers of its legend beside it as
-<figure>.json.
+under figures/<group>/ as the files listed by `files.files_of` (PNG at 1.5x, a dark WebP, a
+thumbnail) with the numbers of its legend beside it as <figure>.json; in downloads mode
+(`files.set_mode("downloads")`, the CLI's --downloads) as the files of `files.download_files_of`
+(SVG and PDF with real text, light and dark, talk PNGs) under downloads/figures/<group>/.
 """
 
 from __future__ import annotations
@@ -15,11 +16,11 @@ import numpy as np
 
 from pipeline.io import read_json, read_npz
 from pipeline.plots import runs as rf
-from pipeline.plots.files import files_of, provenance, save
+from pipeline.plots.files import download_files_of, files_of, provenance, save
 from pipeline.plots.style import plt
 
-__all__ = ["FIGURES", "SUMMARY_FIGURES", "DEMO_FIGURES", "files_of", "plt", "save", "render_experiment",
-           "render_part_a", "render_demo", "load_run"]
+__all__ = ["FIGURES", "SUMMARY_FIGURES", "DEMO_FIGURES", "files_of", "download_files_of", "plt", "save",
+           "render_experiment", "render_part_a", "render_demo", "load_run"]
 
 # the figures each kind of experiment produces: the Snakefile asks for exactly these
 FIGURES = {

@@ -1,17 +1,25 @@
-"""Writing one figure: every variant and format, its provenance inside each file, its alt text,
+"""Writing one figure: its variants and formats, its provenance inside each file, its alt text,
 a thumbnail, and the numbers of its legend.
 
-For figure <name> in figures/<group>/:
+Two modes. The default ("site", what `snakemake -j4` makes) writes only what the site shows, for
+figure <name> in figures/<group>/:
 
-    <name>.png  <name>.svg  <name>.pdf     light, for pages and print (PNG at 2x)
-    dark/<name>.png                          the dark palette (the site shows it in dark mode)
-    talk/<name>.png                          larger text, for a projected slide (1280 px wide)
-    thumbs/<name>.webp                       a small preview for the figure index
-    <name>.json                              the legend's numbers, plus `alt` (its alt text)
+    <name>.png           light, 256 colours, at 1.5x (150 dpi): the file a citation names
+    dark/<name>.webp     the dark palette (the site shows it in dark mode), lossless WebP of 256 colours
+    thumbs/<name>.webp   a small preview for the figure index (270 px wide)
+    <name>.json          the legend's numbers, plus `alt` (its alt text)
 
-Provenance (experiment, config hash, data sha256, commit, licence, the figure's URL) goes into
-PNG text chunks, the SVG's <metadata> (Dublin Core) and the PDF's info dictionary. Saving is
-byte-reproducible for a given commit: fixed SVG hash salt, no dates.
+"downloads" (`python -m pipeline plot --downloads ...`, what `snakemake -j4 downloads` runs, with
+--out under downloads/figures/<group>/) draws the same numbers into the heavy formats instead:
+
+    <name>.svg  <name>.pdf             light, with real text, for print and editing
+    dark/<name>.svg  dark/<name>.pdf   the dark palette
+    talk/<name>.png                    light, larger text, for a projected slide (1280 px wide)
+    dark/talk/<name>.png               the same on the dark palette
+
+Provenance (experiment, config hash, data sha256, commit, licence, the cited PNG's URL) goes into
+PNG text chunks, WebP XMP, the SVG's <metadata> (Dublin Core) and the PDF's info dictionary.
+Saving is byte-reproducible for a given commit: fixed SVG hash salt, no dates.
 """
 
 from __future__ import annotations
@@ -20,6 +28,7 @@ import contextlib
 import io
 from collections.abc import Callable
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 import matplotlib.pyplot as plt
 from PIL import Image
@@ -30,13 +39,20 @@ from pipeline.io import atomic_path, write_json
 from pipeline.plots import alt as alt_text
 from pipeline.plots import style
 
-THUMB_WIDTH = 360  # px: shown at 180 CSS px in the index
-# (variant, subdirectory, formats)
-OUTPUTS = (("light", "", ("png", "svg", "pdf")), ("dark", "dark/", ("png",)), ("talk", "talk/", ("png",)))
+THUMB_WIDTH = 270  # px: shown at 180 CSS px in the index
+MODES = ("site", "downloads")
+# per mode: (variant, the file under figures/<group>/, its format); one drawing per variant
+OUTPUTS = {
+    "site": (("light", "{name}.png", "png"), ("dark", "dark/{name}.webp", "webp")),
+    "downloads": (("light", "{name}.svg", "svg"), ("light", "{name}.pdf", "pdf"),
+                  ("dark", "dark/{name}.svg", "svg"), ("dark", "dark/{name}.pdf", "pdf"),
+                  ("talk", "talk/{name}.png", "png"), ("dark_talk", "dark/talk/{name}.png", "png")),
+}
 THUMB = "thumbs/{name}.webp"
 PROVENANCE_KEYS = ("experiment", "config_hash", "data_sha256", "commit", "license", "url")
 
 _context: dict = {}
+_mode = {"mode": "site"}
 
 
 @contextlib.contextmanager
@@ -52,10 +68,21 @@ def provenance(**fields):
         _context.update(old)
 
 
+def set_mode(mode: str) -> None:
+    """"site" (the default) or "downloads": which files `save` writes (the module docstring)."""
+    if mode not in MODES:
+        raise ValueError(f"unknown figure mode {mode!r}; known: {', '.join(MODES)}")
+    _mode["mode"] = mode
+
+
 def files_of(name: str) -> list[str]:
-    """Every file of figure `name`, relative to its figures/<group>/ directory."""
-    out = [f"{sub}{name}.{ext}" for _, sub, exts in OUTPUTS for ext in exts]
-    return out + [THUMB.format(name=name), f"{name}.json"]
+    """The site's files of figure `name`, relative to its figures/<group>/ directory."""
+    return [p.format(name=name) for _, p, _ in OUTPUTS["site"]] + [THUMB.format(name=name), f"{name}.json"]
+
+
+def download_files_of(name: str) -> list[str]:
+    """The files `save` writes for figure `name` in downloads mode, relative to downloads/figures/<group>/."""
+    return [p.format(name=name) for _, p, _ in OUTPUTS["downloads"]]
 
 
 def provenance_fields(group: str, name: str) -> dict:
@@ -68,7 +95,7 @@ def provenance_fields(group: str, name: str) -> dict:
 
 def _metadata(fmt: str, title: str, alt: str, prov: dict, meta: dict) -> dict:
     author = ", ".join(meta["authors"])
-    if fmt == "png":  # tEXt chunks: any key
+    if fmt in ("png", "webp"):  # tEXt chunks (any key); the WebP's XMP carries the same pairs
         return {"Title": title, "Author": author, "Description": alt, "Copyright": prov["license"],
                 "Source": prov["url"], "Software": "makemore-bn (matplotlib)",
                 **{f"makemore:{k}": v for k, v in prov.items()}}
@@ -80,13 +107,34 @@ def _metadata(fmt: str, title: str, alt: str, prov: dict, meta: dict) -> dict:
             "Keywords": line, "Creator": "makemore-bn (matplotlib)", "CreationDate": None, "ModDate": None}
 
 
+def xmp(metadata: dict) -> bytes:
+    """An XMP packet of the PNG's text pairs: Dublin Core for title, author, description, rights and
+    source, the provenance as makemore:<key> properties."""
+    def tag(name: str, value: str, alt: bool = False) -> str:
+        v = escape(value)
+        return (f"<{name}><rdf:Alt><rdf:li xml:lang=\"x-default\">{v}</rdf:li></rdf:Alt></{name}>" if alt
+                else f"<{name}>{v}</{name}>")
+    m = metadata
+    body = [tag("dc:title", m["Title"], True), f"<dc:creator><rdf:Seq><rdf:li>{escape(m['Author'])}</rdf:li>"
+            "</rdf:Seq></dc:creator>", tag("dc:description", m["Description"], True),
+            tag("dc:rights", m["Copyright"], True), tag("dc:source", m["Source"])]
+    body += [tag(k, v) for k, v in m.items() if k.startswith("makemore:")]
+    return ("<?xpacket begin=\"\ufeff\" id=\"W5M0MpCehiHzreSzNTczkc9d\"?><x:xmpmeta xmlns:x=\"adobe:ns:meta/\">"
+            "<rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\"><rdf:Description rdf:about=\"\" "
+            "xmlns:dc=\"http://purl.org/dc/elements/1.1/\" xmlns:makemore=\"https://github.com/makemore-bn/ns/\">"
+            + "".join(body) + "</rdf:Description></rdf:RDF></x:xmpmeta><?xpacket end=\"w\"?>").encode("utf-8")
+
+
 def _write(fig: plt.Figure, path: Path, fmt: str, metadata: dict, dpi: int = style.DPI) -> None:
     with atomic_path(path) as tmp:
-        if fmt != "png":
+        if fmt in ("svg", "pdf"):
             fig.savefig(tmp, format=fmt, metadata=metadata)
             return
         small = _pixels(fig, dpi).convert("RGB").quantize(  # 256 colours: plenty for a plot, a third of the bytes
             colors=256, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE)
+        if fmt == "webp":  # lossless, of the 256 colours: 40% smaller than of the truecolour pixels (measured)
+            small.save(tmp, format="WEBP", lossless=True, method=4, xmp=xmp(metadata))
+            return
         info = PngInfo()
         for k, v in metadata.items():
             try:
@@ -94,7 +142,7 @@ def _write(fig: plt.Figure, path: Path, fmt: str, metadata: dict, dpi: int = sty
                 info.add_text(k, v)
             except UnicodeEncodeError:
                 info.add_itxt(k, v)
-        small.save(tmp, format="PNG", pnginfo=info, dpi=(dpi, dpi))
+        small.save(tmp, format="PNG", pnginfo=info, dpi=(dpi, dpi), optimize=True)
 
 
 def _pixels(fig: plt.Figure, dpi: int) -> Image.Image:
@@ -117,9 +165,17 @@ def _thumbnail(png: Path, out: Path) -> None:
             im.save(tmp, format="WEBP", quality=80, method=4)
 
 
+def _variants(mode: str) -> dict[str, list[tuple[str, str]]]:
+    """variant -> [(file pattern, format)] of the mode, in drawing order."""
+    out: dict[str, list[tuple[str, str]]] = {}
+    for variant, pattern, fmt in OUTPUTS[mode]:
+        out.setdefault(variant, []).append((pattern, fmt))
+    return out
+
+
 def save(make: Callable[[], tuple[plt.Figure, dict]] | plt.Figure, out_dir: str | Path, name: str,
          legend: dict | None = None, *, subject: str | None = None, titles: dict | None = None) -> dict:
-    """Draw `make()` once per variant and write every file of the figure; return its legend.
+    """Draw `make()` once per variant of the current mode and write its files; return its legend.
     `subject` names what the figure is about in its alt text (default: the provenance context's);
     `titles` maps ids in the legend to titles for the alt text. A ready Figure (with its `legend`)
     is accepted too, but then every variant is that one figure: pass a function to get the
@@ -134,7 +190,7 @@ def save(make: Callable[[], tuple[plt.Figure, dict]] | plt.Figure, out_dir: str 
     meta = pv.citation_meta()
     prov = provenance_fields(group, name)
     legend = None  # the first variant's: every variant draws the same numbers
-    for variant, sub, formats in OUTPUTS:
+    for variant, files in _variants(_mode["mode"]).items():
         with style.use(variant):
             fig, lg = make()
             if legend is None:
@@ -144,10 +200,10 @@ def save(make: Callable[[], tuple[plt.Figure, dict]] | plt.Figure, out_dir: str 
                 title = _figure_title(fig) or alt
             engine = fig.get_layout_engine()
             try:
-                for fmt in formats:
-                    _write(fig, out_dir / f"{sub}{name}.{fmt}", fmt, _metadata(fmt, title, alt, prov, meta),
-                           dpi=style.TALK_DPI if variant == "talk" else style.DPI)
-                    if engine is not None:  # laid out once (for the PNG): the SVG and PDF keep that layout
+                for pattern, fmt in files:
+                    _write(fig, out_dir / pattern.format(name=name), fmt, _metadata(fmt, title, alt, prov, meta),
+                           dpi=style.TALK_DPI if "talk" in variant else style.DPI)
+                    if engine is not None:  # laid out once (for the first file): the others keep that layout
                         fig.set_layout_engine("none")
             finally:
                 if engine is not None:
@@ -156,8 +212,9 @@ def save(make: Callable[[], tuple[plt.Figure, dict]] | plt.Figure, out_dir: str 
                 plt.close(fig)
     if ready is not None:
         plt.close(ready)
-    _thumbnail(out_dir / f"{name}.png", out_dir / THUMB.format(name=name))
-    write_json(out_dir / f"{name}.json", {**legend, "alt": alt})
+    if _mode["mode"] == "site":
+        _thumbnail(out_dir / f"{name}.png", out_dir / THUMB.format(name=name))
+        write_json(out_dir / f"{name}.json", {**legend, "alt": alt})
     return legend
 
 

@@ -1,12 +1,15 @@
 """The look of every figure, in one place: rcParams per variant, legend placement, line decimation.
 
-Three variants of each figure are drawn from the same numbers:
+Four variants of each figure are drawn from the same numbers (pipeline/plots/files.py saves them):
 
-- `light`: the page figure (16:9, 6.4 x 3.6 in, text of at least 10 pt). Saved as PNG at 2x
-  (200 dpi: 1280 px wide for a figure shown 640 CSS px wide), SVG and PDF, both with real text.
-- `dark`: the same figure on the dark palette of the site (Material's `slate`), PNG at 2x.
+- `light`: the page figure (16:9, 6.4 x 3.6 in, text of at least 10 pt). On the site a PNG at 1.5x
+  (150 dpi: 960 px wide for a figure shown 640 CSS px wide); in the downloads, SVG and PDF with
+  real text.
+- `dark`: the same figure on the dark palette of the site (Material's `slate`): lossless WebP at
+  1.5x on the site, SVG and PDF in the downloads.
 - `talk`: light, with larger text for a projected slide (at least 14 pt on an 8-in figure),
-  PNG 1280 px wide.
+  PNG 1280 px wide (downloads only).
+- `dark_talk`: the talk sizes on the dark palette (downloads only).
 
 Figures are drawn inside `use(variant)`; code that needs a colour that must read on both
 backgrounds asks `fg()` (text and reference lines) instead of writing "k".
@@ -23,12 +26,12 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from cycler import cycler  # noqa: E402
 
-VARIANTS = ("light", "dark", "talk")
-DPI = 200  # 2x of 100 px per inch: a 6.4-in figure is 1280 px, shown at 640 CSS px
+VARIANTS = ("light", "dark", "talk", "dark_talk")
+DPI = 150  # 1.5x of 100 px per inch: a 6.4-in figure is 960 px, shown at 640 CSS px
 TALK_DPI = 160  # an 8-in talk figure is 1280 px: a 16:9 slide's width
 SIZE = (6.4, 3.6)  # 16:9
 WIDE = (10.0, 3.9)  # two or more panels side by side
-MIN_FONT_PT = {"light": 10, "dark": 10, "talk": 14}  # the smallest text each variant may draw
+MIN_FONT_PT = {"light": 10, "dark": 10, "talk": 14, "dark_talk": 14}  # the smallest text each variant may draw
 MAX_POINTS = 1500  # per line in a saved figure: no SVG over a few hundred KB
 
 # colour-blind-safe palette (Okabe and Ito), readable on white and on the dark background
@@ -79,6 +82,8 @@ THEMES = {
 def rc(variant: str) -> dict:
     if variant not in VARIANTS:
         raise ValueError(f"unknown figure variant {variant!r}; known: {', '.join(VARIANTS)}")
+    if variant == "dark_talk":
+        return BASE | THEMES["light"] | THEMES["dark"] | THEMES["talk"]
     return BASE | THEMES["light"] | THEMES[variant]
 
 

@@ -78,13 +78,13 @@ class Outputs:
         return dict(sorted(out.items()))
 
     def _find_figures(self) -> dict[str, list[str]]:
-        """group (experiment, 'part_a' or demo) -> figure names present as PNG + SVG, in caption order."""
+        """group (experiment, 'part_a' or demo) -> figure names present as PNG + legend JSON, in caption order."""
         groups = list(self.resolved) + (["part_a"] if any(s["part"] == "A" for s in self.resolved.values())
                                         else []) + list(self.cfg["demos"]) + list(self.studies)
         out = {}
         for g in groups:
             d = self.root / "figures" / g
-            names = sorted({p.stem for p in d.glob("*.png") if (d / f"{p.stem}.svg").exists()},
+            names = sorted({p.stem for p in d.glob("*.png") if (d / f"{p.stem}.json").exists()},
                            key=lambda n: (FIGURE_ORDER.index(n) if n in FIGURE_ORDER else len(FIGURE_ORDER), n))
             if names:
                 out[g] = names

@@ -23,9 +23,7 @@ PAIR_FIGURE = "versus_plain"  # both runs on shared axes, drawn into the BatchNo
 BN_PAIR_FIGURES = ("activations_init", "gradients_init", "activations_final", "update_ratios")
 TAB_FIGURES = ("activations_init", "gradients_init", "weight_gradients_init", "update_ratios")
 # (key in a figure's context, subdirectory, extension): the files pipeline/plots/files.py writes
-FIGURE_FILES = (("png", "", "png"), ("svg", "", "svg"), ("pdf", "", "pdf"), ("json", "", "json"),
-                ("dark", "dark/", "png"), ("talk", "talk/", "png"),
-                ("thumb", "thumbs/", "webp"))
+FIGURE_FILES = (("png", "", "png"), ("json", "", "json"), ("dark", "dark/", "webp"), ("thumb", "thumbs/", "webp"))
 
 
 # ---- shared pieces ------------------------------------------------------------------------

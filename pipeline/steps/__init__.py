@@ -21,7 +21,7 @@ from pathlib import Path
 from types import ModuleType
 
 STEPS = ("fetch", "train_stack", "evaluate", "plot", "plot_part_a", "plot_pair", "demo", "plot_demo", "report",
-         "study", "config", "validate", "site")
+         "study", "zip", "config", "validate", "site")
 
 
 def _declared(module: str) -> dict[str, str]:

@@ -1,4 +1,6 @@
-"""What several steps parse the same way: counts (`--threads`, `--checkpoint-every`) and JSON arguments."""
+"""What several steps parse the same way: counts (`--threads`, `--checkpoint-every`), JSON arguments and
+the figure steps' `--downloads`. Nothing here imports what a step runs (every step that parses a count
+would otherwise take that code as its own, and rerun when it changes)."""
 
 from __future__ import annotations
 
@@ -28,3 +30,10 @@ def json_arg(text: str, flag: str):
     except json.JSONDecodeError as e:
         raise ConfigError(f"{flag}: not valid JSON ({e}); quote the whole spec for the shell.") from None
 
+
+
+def downloads_flag(p) -> None:
+    """The figure steps' mode (pipeline/plots/files.py): the site's files, or the downloads'."""
+    p.add_argument("--downloads", action="store_true",
+                   help="write SVG, PDF and talk PNGs, light and dark, into the downloads tree instead of the "
+                        "site's PNG, dark WebP, thumbnail and legend JSON (rules/downloads.smk)")

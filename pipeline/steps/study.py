@@ -11,6 +11,8 @@ HELP = "a study beyond the lecture, over many runs"
 
 
 def add_arguments(p) -> None:
+    from pipeline.steps.args import downloads_flag
+    downloads_flag(p)
     p.add_argument("study", help="the job id: a study's name, or <name>_<instance> (compare_activations)")
     p.add_argument("--spec", required=True, help="the study's spec as JSON (what the Snakefile passes)")
     p.add_argument("--runs", default="results/runs", help="the directory holding the run directories")
@@ -21,6 +23,8 @@ def add_arguments(p) -> None:
 
 
 def run(a) -> None:
+    from pipeline.plots import files
+    files.set_mode("downloads" if a.downloads else "site")
     from pathlib import Path
 
     from pipeline.steps.args import json_arg

@@ -3,8 +3,8 @@
 Every figure's page variant (figures/<group>/<name>.png) is flagged with `report(...)` in the rule
 that draws it: grouped by part (category) and experiment, study or demonstration (subcategory),
 with the figure's title and this run's alt text (from the legend JSON beside it) as labels, and
-one caption template (rules/report/figure.rst). The dark, talk, SVG and PDF variants and the
-thumbnails stay out: the report is one picture per figure, like the site's pages.
+one caption template (rules/report/figure.rst). The dark WebP and the thumbnails stay out (and
+the downloads, `snakemake downloads`, are no part of it): one picture per figure, like the site's pages.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ PARTS = {"A": "Part A (one hidden layer)", "B": "Part B (the deep network's diag
          "E": "Beyond the lecture (experiments)"}
 STUDIES = "Beyond the lecture (studies)"
 DEMOS = "Part C (demonstrations)"
-_PAGE_PNG = re.compile(r"figures/[^/]+/[^/]+\.png")  # a figure's page variant, not dark/, talk/, thumbs/
+_PAGE_PNG = re.compile(r"figures/[^/]+/[^/]+\.png")  # a figure's page variant, not dark/ or thumbs/
 
 
 def _labels(pattern: str):

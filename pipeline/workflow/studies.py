@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pipeline.studies import registry
 from pipeline.workflow.experiments import compact_json, run_files
-from pipeline.workflow.targets import figure_paths
+from pipeline.workflow.targets import download_paths, figure_paths
 
 
 class Studies:
@@ -37,6 +37,15 @@ class Studies:
         study = self.jobs[study_id][0]
         return ([f"results/beyond/{f}" for f in study.outputs(study_id)]
                 + figure_paths(study_id, study.figures))
+
+    def download_outputs(self, study_id: str) -> list[str]:
+        """What rule study_<id>_downloads writes: the download files of the study's figures."""
+        return download_paths(study_id, self.jobs[study_id][0].figures)
+
+    def groups(self) -> dict[str, list[str]]:
+        """study job id (its figures/<id>/ group) -> the names of its figures; a study that draws none
+        (it only computes numbers for the site) has no group."""
+        return {s: list(self.jobs[s][0].figures) for s in self.jobs if self.jobs[s][0].figures}
 
     def targets(self) -> list[str]:
         return [f for s in self.jobs for f in self.outputs(s)]

@@ -1,19 +1,25 @@
 """The figures the rules write: wildcard patterns for rule outputs, concrete paths for `rule all`.
-Figure names are stable (a course links to figures/kaiming/saturation_map.svg); each figure is
-a PNG, an SVG, a PDF, dark and talk variants, a thumbnail and the JSON of its legend's numbers
-(pipeline/plots/files.py)."""
+Figure names are stable (a course links to figures/kaiming/saturation_map.png); on the site each
+figure is a PNG, a dark WebP, a thumbnail and the JSON of its legend's numbers; its SVG, PDF and
+talk variants are downloads (downloads/figures/<group>/, zipped per group by `snakemake
+downloads`): pipeline/plots/files.py."""
 
 from __future__ import annotations
 
-from pipeline.plots import FIGURES, SUMMARY_FIGURES, files_of
+from pipeline.plots import FIGURES, SUMMARY_FIGURES, download_files_of, files_of
 from pipeline.plots.compare import NAME as PAIR_FIGURE
 from pipeline.plots.compare import twin
 from pipeline.workflow.experiments import Demos, Experiments
 
 
 def figure_paths(directory: str, names) -> list[str]:
-    """Every file of every named figure under figures/<directory>/; directory may be a wildcard."""
+    """Every site file of every named figure under figures/<directory>/; directory may be a wildcard."""
     return [f"figures/{directory}/{p}" for f in names for p in files_of(f)]
+
+
+def download_paths(directory: str, names) -> list[str]:
+    """Every download file of every named figure under downloads/figures/<directory>/."""
+    return [f"downloads/figures/{directory}/{p}" for f in names for p in download_files_of(f)]
 
 
 class Figures:
@@ -27,6 +33,27 @@ class Figures:
     def pattern(kind: str) -> list[str]:
         """The outputs of rule plot_<kind>, in `{exp}`."""
         return figure_paths("{exp}", FIGURES[kind])
+
+    @staticmethod
+    def download_paths(group: str, names) -> list[str]:
+        return download_paths(group, names)
+
+    @staticmethod
+    def download_pattern(kind: str) -> list[str]:
+        """The outputs of rule plot_<kind>_downloads, in `{exp}`."""
+        return download_paths("{exp}", FIGURES[kind])
+
+    @staticmethod
+    def download_pair_pattern() -> list[str]:
+        return download_paths("{exp}", [PAIR_FIGURE])
+
+    @staticmethod
+    def download_demo_pattern() -> list[str]:
+        return download_paths("{demo}", ["{demo}"])
+
+    @staticmethod
+    def download_part_a() -> list[str]:
+        return download_paths("part_a", SUMMARY_FIGURES)
 
     @staticmethod
     def demo_pattern() -> list[str]:
@@ -56,6 +83,19 @@ class Figures:
 
     def part_a(self) -> list[str]:
         return figure_paths("part_a", SUMMARY_FIGURES) if self.experiments.names(part="A") else []
+
+    def groups(self) -> dict[str, list[str]]:
+        """figures/<group>/ -> the names of its figures (each group is the figures of one site page),
+        the studies' groups left out (Studies.groups)."""
+        out: dict[str, list[str]] = {}
+        for n in self.experiments.shown():
+            out[n] = list(FIGURES[self.experiments.resolved[n]["kind"]])
+        if self.experiments.names(part="A"):
+            out["part_a"] = list(SUMMARY_FIGURES)
+        for n in self.twins():
+            out[n].append(PAIR_FIGURE)
+        out.update({d: [d] for d in self.demos.names()})
+        return out
 
     def all(self) -> list[str]:
         # generated experiments (seeds, sweeps) are read by their study, not plotted one by one
