@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from pipeline.figures import DEMO_FIGURES, FIGURES, SUMMARY_FIGURES
 from pipeline.io import read_json, read_npz
 from pipeline.plots import runs as rf
 from pipeline.plots.files import download_files_of, files_of, provenance, save
@@ -22,14 +23,6 @@ from pipeline.plots.style import plt
 __all__ = ["FIGURES", "SUMMARY_FIGURES", "DEMO_FIGURES", "files_of", "download_files_of", "plt", "save",
            "render_experiment", "render_part_a", "render_demo", "load_run"]
 
-# the figures each kind of experiment produces: the Snakefile asks for exactly these
-FIGURES = {
-    "mlp": ["loss_curve", "hpreact_hist", "tanh_hist", "saturation_map"],
-    "deep": ["loss_curve", "activations_init", "gradients_init", "weight_gradients_init",
-             "activations_final", "gradients_final", "weight_gradients_final", "update_ratios"],
-}
-SUMMARY_FIGURES = ["loss_overlay", "initial_loss"]  # across Part A, in figures/part_a/
-DEMO_FIGURES = ("linear_stats", "batchnorm_demo")  # one figure each, named as the demo
 
 
 def load_run(run_dir: str | Path) -> tuple[dict, dict, dict, dict]:

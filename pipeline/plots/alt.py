@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import math
 
+from pipeline.figures import PAIR_FIGURE
+
 WHEN = {"init": "at initialisation", "final": "after training"}
 
 
@@ -82,7 +84,7 @@ def describe(name: str, subject: str, lg: dict, titles: dict | None = None) -> s
             lo, hi = min(last, key=last.get), max(last, key=last.get)
             return (f"Update:data ratio during training, {subject}: log10 ratio over the last 100 steps from "
                     f"{_n(last[lo], '.2f')} ({lo}) to {_n(last[hi], '.2f')} ({hi}); the guide is -3")
-    if name == "versus_plain" and "plain" in lg:
+    if name == PAIR_FIGURE and "plain" in lg:
         def deep(side, key):
             d = _deepest({k: v for k, v in lg[side].get(key, {}).items()})
             return d[1]["std"] if d else None

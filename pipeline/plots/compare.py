@@ -8,26 +8,12 @@ from pathlib import Path
 
 import matplotlib.pyplot as plt
 
+from pipeline.figures import PAIR_FIGURE, twin  # noqa: F401  (twin re-exported)
 from pipeline.plots import runs as rf
 from pipeline.plots import style
 
-NAME = "versus_plain"  # figures/<batchnorm experiment>/versus_plain.*
+NAME = PAIR_FIGURE  # figures/<batchnorm experiment>/versus_plain.*
 COLUMNS = (("act", "activations"), ("actgrad", "gradients"), ("wgrad", "weight gradients"))
-
-
-NORM_KEYS = {"norm", "bn_eps", "bn_momentum", "batchnorm"}  # what BatchNorm adds to a spec
-TEXT_KEYS = {"name", "title", "summary", "part"}
-
-
-def twin(resolved: dict, name: str) -> str | None:
-    """The experiment that is `name` without BatchNorm and otherwise the same (init, gain, shape,
-    seed, steps...); one of the same part first."""
-    s = resolved[name]
-    if s.get("kind") != "deep" or s.get("norm") != "batchnorm":
-        return None
-    same = [p for p, t in resolved.items() if t.get("norm") == "none"
-            and all(t.get(k) == s.get(k) for k in (set(s) | set(t)) - NORM_KEYS - TEXT_KEYS)]
-    return next((p for p in same if resolved[p].get("part") == s.get("part")), same[0] if same else None)
 
 
 def fig_versus_plain(plain: tuple, batchnorm: tuple, prefix: str = "init") -> tuple[plt.Figure, dict]:

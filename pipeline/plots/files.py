@@ -35,20 +35,12 @@ from PIL import Image
 from PIL.PngImagePlugin import PngInfo
 
 from pipeline import provenance as pv
+from pipeline.figures import MODES, OUTPUTS, THUMB, download_files_of, files_of  # noqa: F401  (files_of re-exported)
 from pipeline.io import atomic_path, write_json
 from pipeline.plots import alt as alt_text
 from pipeline.plots import style
 
 THUMB_WIDTH = 270  # px: shown at 180 CSS px in the index
-MODES = ("site", "downloads")
-# per mode: (variant, the file under figures/<group>/, its format); one drawing per variant
-OUTPUTS = {
-    "site": (("light", "{name}.png", "png"), ("dark", "dark/{name}.webp", "webp")),
-    "downloads": (("light", "{name}.svg", "svg"), ("light", "{name}.pdf", "pdf"),
-                  ("dark", "dark/{name}.svg", "svg"), ("dark", "dark/{name}.pdf", "pdf"),
-                  ("talk", "talk/{name}.png", "png"), ("dark_talk", "dark/talk/{name}.png", "png")),
-}
-THUMB = "thumbs/{name}.webp"
 PROVENANCE_KEYS = ("experiment", "config_hash", "data_sha256", "commit", "license", "url")
 
 _context: dict = {}
@@ -73,16 +65,6 @@ def set_mode(mode: str) -> None:
     if mode not in MODES:
         raise ValueError(f"unknown figure mode {mode!r}; known: {', '.join(MODES)}")
     _mode["mode"] = mode
-
-
-def files_of(name: str) -> list[str]:
-    """The site's files of figure `name`, relative to its figures/<group>/ directory."""
-    return [p.format(name=name) for _, p, _ in OUTPUTS["site"]] + [THUMB.format(name=name), f"{name}.json"]
-
-
-def download_files_of(name: str) -> list[str]:
-    """The files `save` writes for figure `name` in downloads mode, relative to downloads/figures/<group>/."""
-    return [p.format(name=name) for _, p, _ in OUTPUTS["downloads"]]
 
 
 def provenance_fields(group: str, name: str) -> dict:

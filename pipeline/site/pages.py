@@ -10,6 +10,7 @@ import shlex
 
 from pipeline.analysis.lecture import LECTURE, LECTURE_INITIAL_LOSS, LECTURE_STEPS
 from pipeline.errors import ClaimError
+from pipeline.figures import PAIR_FIGURE  # both runs on shared axes, in the BatchNorm run's group
 from pipeline.format import at_precision, sentence_problems
 from pipeline.provenance import download_url, figure_url
 from pipeline.site import cite, figfilter
@@ -19,7 +20,6 @@ from pipeline.site.outputs import Outputs, caption_of
 from pipeline.site.render import fig_id, rel
 
 TABLE_KIND = {"activations": "act", "gradients": "grad", "weight_gradients": "wgrad", "update_ratios": "ud"}
-PAIR_FIGURE = "versus_plain"  # both runs on shared axes, drawn into the BatchNorm run's figures (plots/compare.py)
 BN_PAIR_FIGURES = ("activations_init", "gradients_init", "activations_final", "update_ratios")
 TAB_FIGURES = ("activations_init", "gradients_init", "weight_gradients_init", "update_ratios")
 # (key in a figure's context, subdirectory, extension): the files pipeline/plots/files.py writes

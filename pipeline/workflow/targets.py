@@ -6,9 +6,7 @@ downloads`): pipeline/plots/files.py."""
 
 from __future__ import annotations
 
-from pipeline.plots import FIGURES, SUMMARY_FIGURES, download_files_of, files_of
-from pipeline.plots.compare import NAME as PAIR_FIGURE
-from pipeline.plots.compare import twin
+from pipeline.figures import FIGURES, PAIR_FIGURE, SUMMARY_FIGURES, download_files_of, files_of, twin
 from pipeline.workflow.experiments import Demos, Experiments
 
 
