@@ -10,8 +10,7 @@ import sys
 from pathlib import Path
 
 from pipeline.io import atomic_path, write_text
-
-SITE_ROOT_ENV = "MAKEMORE_SITE_ROOT"  # where docs/generated and figures/ live (the Snakemake workdir)
+from pipeline.site.paths import SITE_ROOT_ENV
 
 
 def load_cfg(configfiles: list[str] | None) -> dict:
