@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 from pipeline.site.outputs import REPO, Outputs
+from pipeline.sitemap import FIXED_PAGES, PARTS
 
 # keep in step with mkdocs.yml exclude_docs
 HIDDEN_DOCS = {"generated", "notes", "interactive", "assets", "templates", "theme"}
@@ -15,25 +16,22 @@ HIDDEN_DOCS = {"generated", "notes", "interactive", "assets", "templates", "them
 def nav(o: Outputs, notebooks: list[str]) -> list:
     items: list = [{"Home": "index.md"}]
     parts = o.parts()
-    if "A" in parts:
-        items.append({"Part A: MLP variants": [{"Overview": "part-a/index.md"}] +
-                      [{nav_title(o.resolved[n]["title"]): o.page_of(n)} for n in parts["A"]]})
-    if "B" in parts:
-        items.append({"Part B: deep diagnostics": [{"Overview": "part-b/index.md"}] +
-                      [{nav_title(o.resolved[n]["title"]): o.page_of(n)} for n in parts["B"]]})
+    for key in ("A", "B"):
+        if key in parts:
+            p = PARTS[key]
+            items.append({p.title: [{"Overview": p.page}] +
+                          [{nav_title(o.resolved[n]["title"]): o.page_of(n)} for n in parts[key]]})
     if o.demos:
-        items.append({"Part C: bonus demos": "part-c.md"})
+        items.append({PARTS["demos"].title: PARTS["demos"].page})
     if "explore" in o.studies:
-        items.append({"Explore: turn the gain": "explore.md"})
+        items.append({FIXED_PAGES["explore.md"]: "explore.md"})
     beyond = [{nav_title(o.resolved[n]["title"]): o.page_of(n)} for p, names in parts.items() if p not in ("A", "B")
               for n in names]
     if o.studies or beyond:
-        items.append({"Beyond the lecture": ([{"Studies": "beyond.md"}] if o.studies else []) + beyond})
+        items.append({PARTS["E"].title: ([{"Studies": PARTS["studies"].page}] if o.studies else []) + beyond})
     if notebooks:
         items.append({"Notebooks": [{nb_title(nb): f"notebooks/{nb}.ipynb"} for nb in notebooks]})
-    items.append({"Figure index": "figure-index.md"})
-    items.append({"Claims": "claims.md"})
-    items.append({"Reproduce": "reproduce.md"})
+    items += [{FIXED_PAGES[p]: p} for p in ("figure-index.md", "claims.md", "reproduce.md")]
     listed = {"index.md", "reproduce.md"}
     more = [{page_title(p): p.relative_to(REPO / "docs").as_posix()}
             for p in sorted((REPO / "docs").rglob("*.md"))

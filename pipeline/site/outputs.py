@@ -8,6 +8,7 @@ from pathlib import Path
 
 import yaml
 
+from pipeline import sitemap
 from pipeline.io import read_json
 from pipeline.provenance import citation_meta, git_commit  # noqa: F401 (re-exported)
 from pipeline.site.text import mark_text  # config text: escaped wherever a page prints it
@@ -122,21 +123,19 @@ class Outputs:
         return group
 
     def title_of_page(self, page: str) -> str:
-        """The title of a site page, for links to it."""
-        fixed = {"index.md": "Home", "reproduce.md": "Reproduce", "part-a/index.md": "Part A overview",
-                 "part-b/index.md": "Part B overview", "part-c.md": "Part C", "beyond.md": "Beyond the lecture",
-                 "figure-index.md": "Figure index"}
-        if page in fixed:
-            return fixed[page]
+        """The title of a site page, for links to it (sitemap.py)."""
+        fixed = sitemap.page_title(page)
+        if fixed:
+            return fixed
         stem = page.rsplit("/", 1)[-1].removesuffix(".md")
         return self.resolved[stem]["title"] if stem in self.resolved else stem
 
     def page_of(self, group: str) -> str:
-        """The page that shows a figure group."""
+        """The page that shows a figure group (sitemap.py)."""
         if group in self.resolved:
-            return f"part-{self.resolved[group]['part'].lower()}/{group}.md"
+            return sitemap.experiment_page(self.resolved[group]["part"], group)
         if group == "part_a":
-            return "part-a/index.md"
+            return sitemap.PARTS["A"].page
         if group in self.studies:
-            return "beyond.md"
-        return "part-c.md"
+            return sitemap.PARTS["studies"].page
+        return sitemap.PARTS["demos"].page

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import jinja2
 
+from pipeline import sitemap
 from pipeline.format import apart, at_precision, change, fmt, plural
 from pipeline.reproducible import TIMING_FIELDS, timing_span
 from pipeline.site.claims import claim_function, plain, verdict
@@ -70,6 +71,7 @@ def environment(templates: Path = TEMPLATES) -> jinja2.Environment:
     env.filters.update({k: strict(f) for k, f in filters.items()})
     env.globals["TIMING_FIELDS"] = TIMING_FIELDS  # a study's column of these is printed through `timing`
     env.globals["apart"] = apart
+    env.globals["part_titles"] = sitemap.titles()  # the `part_title` macro's words (pipeline/sitemap.py)
     env.globals["log10"] = math.log10
     env.globals["verdict"] = verdict  # a seed comparison's direction: lower, higher, indistinguishable
     env.globals["claim"] = claim_function()  # a checked sentence (pipeline/site/claims.py)

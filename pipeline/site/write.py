@@ -16,6 +16,7 @@ from pipeline.site.facts import Facts
 from pipeline.site.nav import nav, notebooks
 from pipeline.site.outputs import Outputs
 from pipeline.site.render import render
+from pipeline.sitemap import PARTS
 
 CONTENT = Path("docs/generated/content")
 # the hand-written page each generated include is shown on (docs/*.md pull them in with --8<--)
@@ -37,8 +38,8 @@ def result_pages(o: Outputs) -> list[str]:
     results in a Why section (docs/notes/remember/, docs/notes/<name>.md or docs/notes/why/)."""
     parts = o.parts()
     pages = [o.page_of(n) for names in parts.values() for n in names]
-    pages += [f"part-{p.lower()}/index.md" for p in ("A", "B") if p in parts]
-    return pages + (["part-c.md"] if o.demos else []) + (["beyond.md"] if o.studies else [])
+    pages += [PARTS[p].page for p in ("A", "B") if p in parts]
+    return pages + ([PARTS["demos"].page] if o.demos else []) + ([PARTS["studies"].page] if o.studies else [])
 
 
 def write_pages(cfg: dict, root: str | Path = ".", out: str | Path | None = None,
@@ -64,14 +65,12 @@ def write_pages(cfg: dict, root: str | Path = ".", out: str | Path | None = None
                 put(f"pages/{o.page_of(n)}", "experiment_mlp.md.j2", pages.experiment_mlp(o, n, names))
             else:
                 put(f"pages/{o.page_of(n)}", "experiment_deep.md.j2", pages.experiment_deep(o, n))
-    if "A" in parts:
-        put("pages/part-a/index.md", "part_a_index.md.j2", pages.part_a_index(o, parts["A"]))
-    if "B" in parts:
-        put("pages/part-b/index.md", "part_b_index.md.j2", pages.part_b_index(o, parts["B"]))
-    if o.demos:
-        put("pages/part-c.md", "part_c.md.j2", pages.part_c(o))
-    if o.studies:
-        put("pages/beyond.md", "beyond.md.j2", pages.beyond(o))
+    overviews = {"A": lambda: pages.part_a_index(o, parts["A"]), "B": lambda: pages.part_b_index(o, parts["B"]),
+                 "demos": lambda: pages.part_c(o), "studies": lambda: pages.beyond(o)}  # page, template: sitemap.py
+    shown = {"A": "A" in parts, "B": "B" in parts, "demos": bool(o.demos), "studies": bool(o.studies)}
+    for key, context in overviews.items():
+        if shown[key]:
+            put(f"pages/{PARTS[key].page}", PARTS[key].template, context())
     index = pages.figure_index(o)
     put("pages/figure-index.md", "figure_index.md.j2", index)
     put("include/home_results.md", "home_results.md.j2", pages.home_results(o))

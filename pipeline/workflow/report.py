@@ -13,14 +13,14 @@ import json
 import re
 from pathlib import Path
 
+from pipeline import sitemap
 from pipeline.workflow.site_inputs import REPO
 
 CAPTION = str(REPO / "rules" / "report" / "figure.rst")
 # no colon in a name: the report links its categories through reStructuredText targets
-PARTS = {"A": "Part A (one hidden layer)", "B": "Part B (the deep network's diagnostics)",
-         "E": "Beyond the lecture (experiments)"}
-STUDIES = "Beyond the lecture (studies)"
-DEMOS = "Part C (demonstrations)"
+PARTS = {k: sitemap.part(k).title for k in ("A", "B", "E")}  # the report's categories: the site's parts
+STUDIES = sitemap.PARTS["studies"].title
+DEMOS = sitemap.PARTS["demos"].title
 _PAGE_PNG = re.compile(r"figures/[^/]+/[^/]+\.png")  # a figure's page variant, not dark/ or thumbs/
 
 
