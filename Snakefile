@@ -85,6 +85,9 @@ rule all:
         "site",  # the teaching site, last (rule site)
 
 
+CITATION = f"{workflow.basedir}/CITATION.cff"  # licence, authors, site URL: every figure file carries them
+
+
 include: "rules/data.smk"
 include: "rules/train.smk"
 include: "rules/figures.smk"

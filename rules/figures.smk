@@ -7,7 +7,6 @@ from pipeline.workflow.experiments import alternatives, run_files
 from pipeline.workflow.report import DEMOS, PARTS, flag
 from pipeline.workflow.site_inputs import REPO
 
-CITATION = f"{REPO}/CITATION.cff"  # licence, authors and site URL: written into every figure file
 
 
 for _kind in ("mlp", "deep"):

@@ -2,6 +2,7 @@
 # One module per study in pipeline/studies/, found by its registry; each job reads the run
 # directories of its experiments and writes results/beyond/<id>.json (what the site renders) and
 # figures/<id>/. Its code inputs are the CLI step's and its own module's.
+from pipeline.workflow.experiments import BEYOND_DIR, RUNS_DIR
 from pipeline.workflow.report import STUDIES, flag
 
 
@@ -26,6 +27,9 @@ for _study in PLAN.studies:
             site_url=SITE_URL,  # its figures name the site's address: a new one redraws them
             spec=PLAN.studies.params(_study),
             study=_study,
+            runs=RUNS_DIR,
+            out=BEYOND_DIR,
+            figures=f"figures/{_study}",
         threads: PLAN.runtime.threads
         conda:
             "../envs/pipeline.yaml"
@@ -36,6 +40,6 @@ for _study in PLAN.studies:
         benchmark:
             f"results/benchmarks/beyond/{_study}.tsv"
         shell:
-            "python -m pipeline study {params.study} --spec {params.spec:q} --runs results/runs "
-            "--data {input.data} --out results/beyond --figures figures/{params.study} "
+            "python -m pipeline study {params.study} --spec {params.spec:q} --runs {params.runs} "
+            "--data {input.data} --out {params.out} --figures {params.figures} "
             "--threads {threads} > {log} 2>&1"

@@ -17,9 +17,13 @@ def alternatives(names: list[str]) -> str:
     return "|".join(re.escape(n) for n in names) or "(?!)"
 
 
+RUNS_DIR = "results/runs"  # one run directory per experiment (rules/train.smk writes them)
+BEYOND_DIR = "results/beyond"  # each study's numbers (rules/studies.smk)
+
+
 def run_files(name: str) -> list[str]:
     """The files of one run directory; `name` may be the wildcard "{exp}"."""
-    return [f"results/runs/{name}/{f}" for f in RUN_FILES]
+    return [f"{RUNS_DIR}/{name}/{f}" for f in RUN_FILES]
 
 
 def compact_json(obj, sort_keys: bool = True) -> str:

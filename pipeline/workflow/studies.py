@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from pipeline.studies import registry
-from pipeline.workflow.experiments import compact_json, run_files
+from pipeline.workflow.experiments import BEYOND_DIR, compact_json, run_files
 from pipeline.workflow.targets import download_paths, figure_paths
 
 
@@ -35,7 +35,7 @@ class Studies:
 
     def outputs(self, study_id: str) -> list[str]:
         study = self.jobs[study_id][0]
-        return ([f"results/beyond/{f}" for f in study.outputs(study_id)]
+        return ([f"{BEYOND_DIR}/{f}" for f in study.outputs(study_id)]
                 + figure_paths(study_id, study.figures))
 
     def download_outputs(self, study_id: str) -> list[str]:
