@@ -170,6 +170,21 @@ def test_every_figure_card_has_alt_text_from_its_numbers_and_both_palettes(quick
     assert imgs > 100
 
 
+def test_each_figure_groups_numbers_are_one_file_on_the_site(quick_run):
+    """The site carries a group's legend numbers once (figures/<group>/numbers.json), not one JSON per
+    figure: the same numbers and alt text as the JSON beside each figure in figures/."""
+    site = quick_run / "site" / "figures"
+    groups = [d for d in site.iterdir() if d.is_dir() and any(d.glob("*.png"))]
+    assert len(groups) > 5
+    for d in groups:
+        numbers = json.loads((d / "numbers.json").read_text())
+        names = sorted(p.stem for p in d.glob("*.png"))
+        assert sorted(numbers["figures"]) == names, d.name
+        for n in names:
+            assert numbers["figures"][n] == json.loads((quick_run / "figures" / d.name / f"{n}.json").read_text())
+        assert sorted(p.name for p in d.glob("*.json")) == ["numbers.json"], d.name
+
+
 def test_figure_index_is_light(quick_run):
     """Thumbnails, lazily loaded: the first load of the index is small."""
     site = quick_run / "site"

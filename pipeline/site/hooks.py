@@ -3,7 +3,8 @@ one job: pagehtml.py, changes.py, prune.py). Build-time only:
 
 - mount the pipeline's outputs into the site: the generated pages (docs/generated/content/pages),
   the executed notebooks, the pipeline graph and every file under figures/ (PNG, dark WebP,
-  thumbnails and the legend JSON), read from the run's working directory ($MAKEMORE_SITE_ROOT,
+  thumbnails; the legend numbers one numbers.json per group, written by the pages step), read from
+  the run's working directory ($MAKEMORE_SITE_ROOT,
   default: beside mkdocs.yml; paths.py), so nothing is copied;
 - take the navigation from the generated nav.yml (experiments come from the config);
 - point pymdownx.snippets at the generated includes and the hand-written notes;
@@ -67,10 +68,10 @@ def _mounts(config):
     paths = site_paths(config.config_file_path)
     root, gen, content = paths["root"], paths["gen"], paths["content"]
     return [
-        (content / "pages", "", (".md", ".bib")),
+        (content / "pages", "", (".md", ".bib", ".json")),  # numbers.json of each figure group
         (gen / "notebooks", "notebooks/", (".ipynb",)),
         (gen / "dag", "assets/dag/", (".svg",)),
-        (root / "figures", "figures/", (".png", ".svg", ".pdf", ".webp", ".json")),
+        (root / "figures", "figures/", (".png", ".webp")),  # a figure's numbers: its group's numbers.json
         (content / "assets", "assets/data/", (".js",)),  # the explore page's numbers (pipeline/site/explore.py)
     ]
 

@@ -102,6 +102,10 @@ class Outputs:
         """The numbers of a figure's legend (its JSON without the alt text)."""
         return {k: v for k, v in self._legend_file(group, figure).items() if k != "alt"}
 
+    def numbers(self, group: str) -> dict:
+        """Every figure of a group with its legend numbers and alt text: the site's numbers.json of it."""
+        return {"group": group, "figures": {f: self._legend_file(group, f) for f in self.figures.get(group, [])}}
+
     def figure_hash(self, group: str, figure: str) -> str | None:
         """The first 12 hex digits of the sha256 of a figure's PNG: a citation names the exact pixels."""
         p = self.root / "figures" / group / f"{figure}.png"

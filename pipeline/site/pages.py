@@ -23,7 +23,8 @@ TABLE_KIND = {"activations": "act", "gradients": "grad", "weight_gradients": "wg
 BN_PAIR_FIGURES = ("activations_init", "gradients_init", "activations_final", "update_ratios")
 TAB_FIGURES = ("activations_init", "gradients_init", "weight_gradients_init", "update_ratios")
 # (key in a figure's context, subdirectory, extension): the files pipeline/plots/files.py writes
-FIGURE_FILES = (("png", "", "png"), ("json", "", "json"), ("dark", "dark/", "webp"), ("thumb", "thumbs/", "webp"))
+FIGURE_FILES = (("png", "", "png"), ("dark", "dark/", "webp"), ("thumb", "thumbs/", "webp"))
+NUMBERS = "numbers.json"  # per figure group on the site: every figure's legend numbers and alt text (write.py)
 
 
 # ---- shared pieces ------------------------------------------------------------------------
@@ -43,6 +44,7 @@ def figure(o: Outputs, page: str, group: str, name: str) -> dict:
     anchor = "#" + fig_id(group, name)
     stem = f"figures/{group}/{name}"
     files = {k: rel(page, f"figures/{group}/{sub}{name}.{ext}") for k, sub, ext in FIGURE_FILES}
+    files["numbers"] = rel(page, f"figures/{group}/{NUMBERS}")
     return {"group": group, "name": name, "title": title, "caption": caption, "group_title": o.title(group),
             **files, "alt": o.alt(group, name), "file": stem,
             "index": rel(page, "figure-index.md") + anchor,

@@ -83,6 +83,8 @@ def write_pages(cfg: dict, root: str | Path = ".", out: str | Path | None = None
     put("include/part_links.md", "part_links.md.j2", pages.part_links(o))
     files.update(explore.files(o))  # the explore page and its data, when the config has the study
     files["pages/figures/figures.bib"] = cite.bib_file(index["sections"])
+    for g in o.figures:  # one file of numbers per group, not one per figure: a few hundred fewer files
+        files[f"pages/figures/{g}/{pages.NUMBERS}"] = json.dumps(o.numbers(g), indent=1, ensure_ascii=False) + "\n"
     if book.failed() and book.mode == "strict":
         raise ClaimError(book.error())
     for relpath in files:  # warn: each page opens with a red box naming its claims that do not hold
