@@ -20,7 +20,8 @@
 set -euo pipefail
 export NO_MKDOCS_2_WARNING=1
 [ -f mkdocs.yml ] && [ -f CITATION.cff ] || { echo "scripts/publish.sh: run it from the repository (no mkdocs.yml and CITATION.cff here)" >&2; exit 2; }
-version=$(python -c "from pathlib import Path; from pipeline.provenance import citation_meta; print(citation_meta(Path.cwd())['version'])")
+# read as written, not through citation_meta: that one makes the site's address of it, and refuses a bad one with a traceback
+version=$(python -c "import yaml; print((yaml.safe_load(open('CITATION.cff', encoding='utf-8')) or {}).get('version') or '')")
 [ -n "$version" ] || { echo "scripts/publish.sh: CITATION.cff has no version: set one (0.2.0, say), rerun snakemake, then publish" >&2; exit 2; }
 # the version names a folder of gh-pages: digits and dots, an optional v and -suffix (1.0, v2.1.3, 0.2.0-rc1), no path
 [[ "$version" =~ ^v?[0-9]+(\.[0-9]+)*([-+][0-9A-Za-z]+(\.[0-9A-Za-z]+)*)?$ ]] || { printf 'scripts/publish.sh: CITATION.cff version %q is not a version: give numbers and dots (0.2.0, say; an optional -rc1), rerun snakemake, then publish\n' "$version" >&2; exit 2; }

@@ -111,6 +111,17 @@ def check(instance: Any, schema: dict, root: dict, prefix: tuple = (), source: s
     validator = _Validator(schema)
     error = jsonschema.exceptions.best_match(validator.iter_errors(instance))
     if error is not None:
-        raise ConfigError(f"{source}: {_describe(error, root, prefix)}")
+        raise ConfigError(f"{source}: {_describe(_described(error), root, prefix)}")
+
+
+def _described(error: jsonschema.ValidationError) -> jsonschema.ValidationError:
+    """best_match descends into an anyOf/oneOf to the branch that came closest; where the key's schema
+    says in words what it allows (`description`), that alternative as a whole is the error to report."""
+    e = error
+    while e.parent is not None and e.parent.absolute_path == error.absolute_path:
+        e = e.parent
+        if "description" in e.schema:
+            return e
+    return error
 
 
