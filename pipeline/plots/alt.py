@@ -62,6 +62,14 @@ def describe(name: str, subject: str, lg: dict, titles: dict | None = None) -> s
         return (f"Saturation map at initialisation, {subject}: {_n(lg['white_pct'], '.1f')}% of the "
                 f"{lg['shape'][0]} x {lg['shape'][1]} cells beyond |{lg['threshold']}|, "
                 + ("no dead neuron" if dead == 0 else f"{dead} dead neuron{'s' if dead != 1 else ''}"))
+    text = _describe_deep(name, stem, when_text, subject, lg)
+    if text is None:
+        text = _describe_part_a(name, lg, titles)
+    return text if text is not None else generic(name.replace("_", " ").capitalize(), subject, lg)
+
+
+def _describe_deep(name: str, stem: str, when_text: str | None, subject: str, lg: dict) -> str | None:
+    """A deep network's diagnostic figures; None for any other figure."""
     if when_text and stem in ("activations", "gradients") and _deepest(lg):
         first_k, first = next(iter(lg.items()))
         last_k, last = _deepest(lg)
@@ -92,6 +100,11 @@ def describe(name: str, subject: str, lg: dict, titles: dict | None = None) -> s
                 f"{_n(deep('plain', 'activations'), '.2f')} without and {_n(deep('batchnorm', 'activations'), '.2f')} "
                 f"with BatchNorm; of its gradients {_n(deep('plain', 'gradients'), '.2e')} without and "
                 f"{_n(deep('batchnorm', 'gradients'), '.2e')} with")
+    return None
+
+
+def _describe_part_a(name: str, lg: dict, titles: dict) -> str | None:
+    """The figures across Part A; None for any other figure."""
     if name == "loss_overlay":
         best = min(lg, key=lambda k: lg[k]["val_loss"])
         worst = max(lg, key=lambda k: lg[k]["val_loss"])
@@ -102,4 +115,4 @@ def describe(name: str, subject: str, lg: dict, titles: dict | None = None) -> s
         hi = max(init, key=init.get)
         return (f"Loss at step 0 of every Part A variant against a uniform guess of "
                 f"{_n(lg['expected_initial_loss'], '.4f')}: highest {_n(init[hi], '.2f')} ({titles.get(hi, hi)})")
-    return generic(name.replace("_", " ").capitalize(), subject, lg)
+    return None

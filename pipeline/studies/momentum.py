@@ -65,6 +65,41 @@ def frozen_swing(r: dict) -> str:
     return head + f"swings with std {fmt(v['std'], '.2g')} (from {fmt(v['min'], d)} to {fmt(v['max'], d)})."
 
 
+def _frozen_trace(spec: dict, m: float, batch_size: int, h_tr, run_mean, run_std, deviation, val_loss) -> dict:
+    """`steps` more minibatches with the weights frozen: the running estimates updated with momentum `m`,
+    their deviation from the calibrated statistics and the val loss with them, about 200 times along."""
+    import torch
+    g = torch.Generator().manual_seed(spec["seed"])
+    every = max(1, spec["steps"] // 200)
+    tr = {"step": [], "mean_dev": [], "std_dev": [], "val_loss": []}
+    for t in range(spec["steps"]):
+        ix = torch.randint(0, h_tr.shape[0], (batch_size,), generator=g)
+        hb = h_tr[ix]
+        run_mean = (1 - m) * run_mean + m * hb.mean(0, keepdim=True)
+        run_std = (1 - m) * run_std + m * hb.std(0, keepdim=True)
+        if t % every == 0 or t == spec["steps"] - 1:
+            d = deviation(run_mean, run_std)
+            tr["step"].append(t + 1)
+            tr["mean_dev"].append(d[0])
+            tr["std_dev"].append(d[2])
+            tr["val_loss"].append(val_loss(run_mean, run_std))
+    return tr
+
+
+def _findings(rows: list[dict]) -> list[str]:
+    text = [f"momentum {r['momentum']:g} (`{r['experiment']}`): the running mean sits on average "
+            f"{fmt(r['final_running_vs_calibrated']['mean_dev_avg'], 3)} calibrated std away from the training-set "
+            f"mean; evaluated with the running statistics the val loss is {fmt(r['val_loss_running_final'])} "
+            f"against {fmt(r['val_loss_calibrated'])} with calibrated ones "
+            f"({fmt(r['val_running_minus_calibrated'], '+.4f')}); " + frozen_swing(r) for r in rows]
+    cal = [r["val_loss_calibrated"] for r in rows]
+    if len(rows) > 1 and max(cal) - min(cal) < 1e-6:
+        text.append("The momentum only updates the running buffers, never the forward pass in training, so "
+                    "every run here trained to the same weights (equal calibrated val loss, "
+                    f"{cal[0]:.4f}): the differences come from the evaluation statistics alone.")
+    return text
+
+
 def momentum_study(spec: dict, runs, data_path, out_json, fig_dir) -> dict:
     """How far running BatchNorm estimates swing around the statistics of the whole training set.
 
@@ -94,20 +129,7 @@ def momentum_study(spec: dict, runs, data_path, out_json, fig_dir) -> dict:
             deviation = partial(_bn_deviation, cal_mean, cal_std)
             run_mean, run_std = model.bnmean_running.clone(), model.bnstd_running.clone()
             dev0 = deviation(run_mean, run_std)
-            g = torch.Generator().manual_seed(spec["seed"])
-            every = max(1, spec["steps"] // 200)
-            tr = {"step": [], "mean_dev": [], "std_dev": [], "val_loss": []}
-            for t in range(spec["steps"]):
-                ix = torch.randint(0, Xtr.shape[0], (s["batch_size"],), generator=g)
-                hb = h_tr[ix]
-                run_mean = (1 - m) * run_mean + m * hb.mean(0, keepdim=True)
-                run_std = (1 - m) * run_std + m * hb.std(0, keepdim=True)
-                if t % every == 0 or t == spec["steps"] - 1:
-                    d = deviation(run_mean, run_std)
-                    tr["step"].append(t + 1)
-                    tr["mean_dev"].append(d[0])
-                    tr["std_dev"].append(d[2])
-                    tr["val_loss"].append(val_loss(run_mean, run_std))
+            tr = _frozen_trace(spec, m, s["batch_size"], h_tr, run_mean, run_std, deviation, val_loss)
             vl = np.array(tr["val_loss"])
             rows.append({"experiment": name, "momentum": m, "batch_size": s["batch_size"],
                          "eval_stats": s["batchnorm"]["eval_stats"],
@@ -124,16 +146,7 @@ def momentum_study(spec: dict, runs, data_path, out_json, fig_dir) -> dict:
             rows[-1]["val_running_minus_calibrated"] = (rows[-1]["val_loss_running_final"]
                                                         - rows[-1]["val_loss_calibrated"])
             traces[name] = tr
-    text = [f"momentum {r['momentum']:g} (`{r['experiment']}`): the running mean sits on average "
-            f"{fmt(r['final_running_vs_calibrated']['mean_dev_avg'], 3)} calibrated std away from the training-set "
-            f"mean; evaluated with the running statistics the val loss is {fmt(r['val_loss_running_final'])} "
-            f"against {fmt(r['val_loss_calibrated'])} with calibrated ones "
-            f"({fmt(r['val_running_minus_calibrated'], '+.4f')}); " + frozen_swing(r) for r in rows]
-    cal = [r["val_loss_calibrated"] for r in rows]
-    if len(rows) > 1 and max(cal) - min(cal) < 1e-6:
-        text.append("The momentum only updates the running buffers, never the forward pass in training, so "
-                    "every run here trained to the same weights (equal calibrated val loss, "
-                    f"{cal[0]:.4f}): the differences come from the evaluation statistics alone.")
+    text = _findings(rows)
     out = {"title": spec["title"], "rows": rows, "traces": traces, "text": text,
            "deviation_units": "mean over neurons of |running - calibrated| / calibrated std (mean), "
                               "and of |running std / calibrated std - 1| (std)"}
