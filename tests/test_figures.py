@@ -170,15 +170,38 @@ def test_dark_variant_is_dark_and_light_is_light(drawn):
 
 def test_alt_text_is_written_from_the_numbers(drawn):
     root, _ = drawn
+    from pipeline.format import fmt, plural
     tanh = json.loads((root / "figures/mlp_one/tanh_hist.json").read_text())
-    assert f"{tanh['saturated_pct']:.1f}%" in tanh["alt"] and "Run mlp one" in tanh["alt"]
+    assert fmt(tanh["saturated_pct"], 1) in tanh["alt"] and "Run mlp one" in tanh["alt"]
+    assert str(tanh["threshold"]) in tanh["alt"]  # the threshold as the legend records it, not typed
     sat = json.loads((root / "figures/mlp_one/saturation_map.json").read_text())
-    assert f"{sat['white_pct']:.1f}%" in sat["alt"] and "1 dead neuron" in sat["alt"]
+    assert fmt(sat["white_pct"], 1) in sat["alt"] and plural(sat["dead_neurons"], "dead neuron") in sat["alt"]
     act = json.loads((root / "figures/deep_one/activations_init.json").read_text())
-    assert f"{act['layer 1']['std']:.2f}" in act["alt"] and f"{act['layer 5']['std']:.2f}" in act["alt"]
+    assert fmt(act["layer 1"]["std"], 2) in act["alt"] and fmt(act["layer 5"]["std"], 2) in act["alt"]
     for p in (root / "figures").rglob("*.json"):
         lg = json.loads(p.read_text())
         assert re.search(r"\d", lg["alt"]), p  # every figure's alt text says a number
+
+
+def test_alt_text_and_caption_say_the_same_numbers(drawn):
+    """One macro (docs/templates/_figure_words.md.j2) words a figure's numbers: the alt text the plot
+    step wrote and the caption the site renders from the same legend say them identically."""
+    from pipeline.site import render
+    env = render.environment()
+    macro = env.from_string('{% from "_macros.md.j2" import legend_numbers %}{{ legend_numbers(f) | trim }}')
+    root, _ = drawn
+    seen = 0
+    for p in sorted((root / "figures").glob("*/*.json")):
+        lg = json.loads(p.read_text())
+        alt = lg.pop("alt")
+        titles = {n: f"Run {n.replace('_', ' ')}" for n in ("mlp_one", "mlp_two")}  # fake_run's
+        caption = macro.render(f={"name": p.stem, "legend": lg, "titles": titles if p.parent.name == "part_a" else {}})
+        if not caption:
+            continue
+        head, _, said = alt.partition(": ")
+        assert caption.rstrip(".").lower() == said.lower(), (p, alt, caption)
+        seen += 1
+    assert seen >= 8, seen  # the histograms, maps, layer figures and loss curves of both runs
 
 
 def png_provenance(path: Path) -> dict[str, str]:

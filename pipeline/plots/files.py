@@ -35,9 +35,9 @@ from PIL import Image
 from PIL.PngImagePlugin import PngInfo
 
 from pipeline import provenance as pv
+from pipeline import words
 from pipeline.figures import MODES, OUTPUTS, THUMB, download_files_of, files_of  # noqa: F401  (files_of re-exported)
 from pipeline.io import atomic_path, write_json
-from pipeline.plots import alt as alt_text
 from pipeline.plots import style
 
 THUMB_WIDTH = 270  # px: shown at 180 CSS px in the index
@@ -179,7 +179,7 @@ def save(make: Callable[[], tuple[plt.Figure, dict]] | plt.Figure, out_dir: str 
             if legend is None:
                 legend = lg
                 subj = subject or _context.get("subject") or group.replace("_", " ")
-                alt = alt_text.describe(name, subj, legend, titles or {})
+                alt = words.alt(name, subj, legend, titles or {})
                 title = _figure_title(fig) or alt
             engine = fig.get_layout_engine()
             try:

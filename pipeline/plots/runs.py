@@ -96,6 +96,7 @@ def fig_hist(values: np.ndarray, spec: dict, what: str, xlabel: str, saturation:
     label = f"mean {stats['mean']:+.3f}, std {stats['std']:.3f}"
     if saturation:
         stats["saturated_pct"] = dg.percent_saturated(values, dg.DEAD_THRESHOLD)
+        stats["threshold"] = dg.DEAD_THRESHOLD  # |h| above it counts as saturated
         label += f", {stats['saturated_pct']:.1f}% with |h| > {dg.DEAD_THRESHOLD}"
     ax.hist(values.ravel(), bins=50, color="C0", alpha=0.85, label=label)
     ax.set_xlabel(xlabel)

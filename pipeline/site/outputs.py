@@ -8,14 +8,14 @@ from pathlib import Path
 
 import yaml
 
-from pipeline import sitemap
+from pipeline import sitemap, words
 from pipeline.io import read_json
 from pipeline.provenance import citation_meta, git_commit  # noqa: F401 (re-exported)
 from pipeline.site.text import mark_text  # config text: escaped wherever a page prints it
 
 REPO = Path(__file__).resolve().parents[2]
 LEARNING = ("remember", "why", "goals", "questions")  # the subfolders of docs/notes/ Outputs.learning reads
-TEMPLATES = REPO / "docs" / "templates"  # the pages' prose and layout, beside the hand-written docs
+TEMPLATES = words.TEMPLATES  # the pages' prose and layout, beside the hand-written docs
 
 
 def load_captions(templates: Path = TEMPLATES) -> dict[str, dict]:
@@ -112,7 +112,8 @@ class Outputs:
         return hashlib.sha256(p.read_bytes()).hexdigest()[:12] if p.is_file() else None
 
     def alt(self, group: str, figure: str) -> str:
-        """A figure's alt text, written from its numbers when it was drawn (pipeline/plots/alt.py)."""
+        """A figure's alt text, written from its numbers when it was drawn (the `alt` macro of
+        docs/templates/_figure_words.md.j2, rendered by pipeline/words.py)."""
         return self._legend_file(group, figure).get("alt") or caption_of(figure)[0]
 
     def title(self, group: str) -> str:

@@ -9,9 +9,8 @@ import re
 import shlex
 
 from pipeline.analysis.lecture import LECTURE, LECTURE_INITIAL_LOSS, LECTURE_STEPS
-from pipeline.errors import ClaimError
 from pipeline.figures import PAIR_FIGURE  # both runs on shared axes, in the BatchNorm run's group
-from pipeline.format import at_precision, sentence_problems
+from pipeline.format import at_precision
 from pipeline.provenance import download_url, figure_url
 from pipeline.site import cite, figfilter
 from pipeline.site.code import excerpt, mlp_excerpts, spec_diff
@@ -52,7 +51,8 @@ def figure(o: Outputs, page: str, group: str, name: str) -> dict:
             "legend": o.legend(group, name), "table": TABLE_KIND.get(base),
             "license": o.cite["license"], "license_url": o.cite["license_url"],
             "url": figure_url(o.cite, stem + ".png"), "sha256": o.figure_hash(group, name),
-            "lecture": moment("figures", name)}
+            "lecture": moment("figures", name),
+            "titles": {n: o.title(n) for n in o.parts().get("A", [])} if group == "part_a" else {}}
 
 
 def figures(o: Outputs, page: str, group: str, names: list[str] | None = None) -> list[dict]:
@@ -247,20 +247,9 @@ def study_columns(rows: list, study: str) -> list[dict]:
     return [{"key": c, "heading": heading(c, study)} for c in cols]
 
 
-def study_text(name: str, lines: list[str]) -> list[str]:
-    """A study's sentences (written by its own code, results/beyond/<name>.json), refused when one
-    prints a comparison whose sides look the same or a change that rounds to nothing."""
-    for line in lines:
-        bad = sentence_problems(line)
-        if bad:
-            raise ClaimError(f"beyond.md, the study {name!r}: \"{line}\": {'; '.join(bad)}; print more digits "
-                             "(pipeline.format.apart) or say it in words, in the study's text function")
-    return lines
-
-
 def beyond(o: Outputs) -> dict:
     page = "beyond.md"
-    studies = [{"name": s, "title": o.title(s), "note": o.note(s), "text": study_text(s, data.get("text") or []),
+    studies = [{"name": s, "title": o.title(s), "note": o.note(s),
                 "rows": data.get("rows") or [], "columns": study_columns(data.get("rows") or [], s),
                 "figures": figures(o, page, s)} for s, data in o.studies.items()]
     single = [link(o, page, n) for n, s in o.resolved.items() if s["part"] not in ("A", "B")]

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import jinja2
 
-from pipeline import sitemap
+from pipeline import sitemap, words
 from pipeline.format import apart, at_precision, change, fmt, plural
 from pipeline.reproducible import TIMING_FIELDS, timing_span
 from pipeline.site.claims import claim_function, plain, verdict
@@ -75,6 +75,7 @@ def environment(templates: Path = TEMPLATES) -> jinja2.Environment:
     env.globals["log10"] = math.log10
     env.globals["verdict"] = verdict  # a seed comparison's direction: lower, higher, indistinguishable
     env.globals["claim"] = claim_function()  # a checked sentence (pipeline/site/claims.py)
+    words.install(env)  # what the figure words use (docs/templates/_figure_words.md.j2)
     return env
 
 

@@ -48,5 +48,6 @@ def run(a) -> None:
         from pipeline.errors import ConfigError
         raise ConfigError(f"study {a.study}: --spec lacks what the study reads ({type(e).__name__}: {e}); pass "
                           "the spec the workflow resolves (`snakemake -n -p` prints it).") from None
-    for line in result.get("text", []):
-        print(line)
+    written = ", ".join(str(io.out / f) for f in study.outputs(a.study))
+    print(f"study {a.study}: {len(result.get('rows') or [])} rows; wrote {written} "
+          f"(what they show is said, and checked, on the site: docs/notes/{a.study}.md)")

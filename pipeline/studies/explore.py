@@ -238,8 +238,7 @@ def explore(spec: dict, data_path, out_json, threads: int = 1) -> dict:
     out = {"title": spec["title"], "experiment": spec["experiment"], "seed": base["seed"],
            "batch_size": base["batch_size"], "lr": base["lr"], "n_layers": base["n_layers"],
            "n_hidden": base["n_hidden"], "bins": spec["bins"], "grid": spec["grid"], "stops": spec["stops"],
-           "saturation_threshold": dg.TANH_SATURATED, "families": families,
-           "text": [f"{len(families)} families, {n} networks at their first step: the explore page's numbers."]}
+           "saturation_threshold": dg.TANH_SATURATED, "families": families}
     text = json.dumps(finite_json(out), separators=(",", ":"), allow_nan=False)
     write_text(out_json, text + "\n")
     print(f"explore: {n} networks in {time.perf_counter() - t0:.1f} s; {out_json} is {len(text.encode()) + 1:,} "

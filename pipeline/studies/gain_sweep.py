@@ -159,28 +159,11 @@ def gain_sweep(spec: dict, runs, out_json, fig_dir) -> dict:
         sens["loss_range_over_gains"] = max(finite) - min(finite) if finite else None  # worst minus best mean
         out["sweeps"][sweep] = {"title": s["title"], "steps": s.get("steps"), "points": points,
                                 "sensitivity": sens}
-    out["text"] = sweep_text(out)
     write_json(out_json, finite_json(out))
     from pipeline.plots import save
     for what in ("val_loss", "saturation"):
         save(lambda what=what: fig_gain_sweep(out, what), fig_dir, f"{what}_vs_gain")
     return out
-
-
-def sweep_text(out: dict) -> list[str]:
-    lines = []
-    for s in out["sweeps"].values():
-        z = s["sensitivity"]
-        if z["best_gain"] is None:
-            lines.append(f"{s['title']}: every run diverged.")
-            continue
-        div = [p["gain"] for p in s["points"] if p["n_diverged"]]
-        band = (f"from gain {z['low']:.3g} to {z['high']:.3g} ({z['width_octaves']:.1f} octaves)"
-                if f"{z['low']:.3g}" != f"{z['high']:.3g}" else "only at that gain among the gains swept")
-        lines.append(f"{s['title']}: best mean val loss {z['best_loss']:.4f} at gain {z['best_gain']:.3g}; "
-                     f"within {out['tolerance']:g} of it {band}"
-                     + (f"; runs diverged at gain {', '.join(f'{g:.3g}' for g in div)}." if div else "."))
-    return lines
 
 
 def fig_gain_sweep(out: dict, what: str):

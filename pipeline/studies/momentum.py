@@ -12,7 +12,6 @@ from pathlib import Path
 
 import numpy as np
 
-from pipeline.format import apart, fmt
 from pipeline.io import write_json
 from pipeline.studies.common import (
     block_schema,
@@ -54,17 +53,6 @@ def _bn_deviation(cal_mean, cal_std, mean, std) -> tuple[float, float, float, fl
     return float(dm.mean()), float(dm.max()), float(ds.mean()), float(ds.max())
 
 
-def frozen_swing(r: dict) -> str:
-    """What the val loss does over the extra minibatches with frozen weights, in words that never print a
-    swing as zero: more digits when it is small, 'does not move' when it is nothing."""
-    v = r["frozen_val_loss"]
-    head = f"over {r['frozen_steps']} more minibatches with frozen weights it "
-    if v["max"] == v["min"]:
-        return head + f"does not move: {fmt(v['min'])} after every one of them."
-    d = apart(v["min"], v["max"], start=4, most=8)
-    return head + f"swings with std {fmt(v['std'], '.2g')} (from {fmt(v['min'], d)} to {fmt(v['max'], d)})."
-
-
 def _frozen_trace(spec: dict, m: float, batch_size: int, h_tr, run_mean, run_std, deviation, val_loss) -> dict:
     """`steps` more minibatches with the weights frozen: the running estimates updated with momentum `m`,
     their deviation from the calibrated statistics and the val loss with them, about 200 times along."""
@@ -84,20 +72,6 @@ def _frozen_trace(spec: dict, m: float, batch_size: int, h_tr, run_mean, run_std
             tr["std_dev"].append(d[2])
             tr["val_loss"].append(val_loss(run_mean, run_std))
     return tr
-
-
-def _findings(rows: list[dict]) -> list[str]:
-    text = [f"momentum {r['momentum']:g} (`{r['experiment']}`): the running mean sits on average "
-            f"{fmt(r['final_running_vs_calibrated']['mean_dev_avg'], 3)} calibrated std away from the training-set "
-            f"mean; evaluated with the running statistics the val loss is {fmt(r['val_loss_running_final'])} "
-            f"against {fmt(r['val_loss_calibrated'])} with calibrated ones "
-            f"({fmt(r['val_running_minus_calibrated'], '+.4f')}); " + frozen_swing(r) for r in rows]
-    cal = [r["val_loss_calibrated"] for r in rows]
-    if len(rows) > 1 and max(cal) - min(cal) < 1e-6:
-        text.append("The momentum only updates the running buffers, never the forward pass in training, so "
-                    "every run here trained to the same weights (equal calibrated val loss, "
-                    f"{cal[0]:.4f}): the differences come from the evaluation statistics alone.")
-    return text
 
 
 def momentum_study(spec: dict, runs, data_path, out_json, fig_dir) -> dict:
@@ -146,8 +120,7 @@ def momentum_study(spec: dict, runs, data_path, out_json, fig_dir) -> dict:
             rows[-1]["val_running_minus_calibrated"] = (rows[-1]["val_loss_running_final"]
                                                         - rows[-1]["val_loss_calibrated"])
             traces[name] = tr
-    text = _findings(rows)
-    out = {"title": spec["title"], "rows": rows, "traces": traces, "text": text,
+    out = {"title": spec["title"], "rows": rows, "traces": traces,
            "deviation_units": "mean over neurons of |running - calibrated| / calibrated std (mean), "
                               "and of |running std / calibrated std - 1| (std)"}
     write_json(out_json, finite_json(out))

@@ -51,7 +51,7 @@ class Study:
     schema: dict  # {key of `beyond:` this study owns: its JSON schema (refs into schema.yaml's definitions)}
     specs: Callable[[dict, dict], dict[str, dict]]  # (beyond, resolved experiments) -> {job id: spec}
     experiments: Callable[[dict], list[str]]  # spec -> the experiments whose run directories the job reads
-    run: Callable[[dict, StudyIO], dict]  # (spec, where) -> the JSON written; its "text" lines are printed
+    run: Callable[[dict, StudyIO], dict]  # (spec, where) -> the JSON written (numbers; its sentences are the notes')
     figures: tuple[str, ...] = ()  # written under figures/<id>/ as <figure>.{png,svg,json}
     extra_outputs: tuple[str, ...] = ()  # under results/beyond/, besides <id>.json; "{id}" is filled in
     # (beyond, experiments as written, add, error class, source) -> None: experiments the study trains,

@@ -3,7 +3,8 @@ differences between variants exceed the seed noise (Welch's t-test, Holm-adjuste
 
 `beyond.seeds` trains each listed variant again with `count` more seeds, as the experiments
 `<variant>.seed<k>` (part E, no per-run figures); the variant itself is the run with the lecture's
-seed. Writes results/beyond/seeds.json, seeds.md (the table and the verdicts) and
+seed. Writes results/beyond/seeds.json, seeds.md (the table; the verdicts are the claims
+of docs/notes/seeds.md, checked on the site) and
 figures/seeds/loss_spread.*.
 """
 
@@ -99,42 +100,16 @@ def seed_study(spec: dict, runs, out_json, out_md, fig_dir) -> dict:
                           "exceeds_seed_noise": p_holm is not None and p_holm < alpha,
                           "intervals_overlap": stats.intervals_overlap(sa, sb),
                           "adjacent": variants.index(b) == variants.index(a) + 1})
-    text = seed_text(rows, pairs, alpha)
     out = {"title": spec["title"], "alpha": alpha, "ci_level": 1 - alpha,
            "method": ("per variant: mean, sample std (ddof 1) and the two-sided t interval of the mean over "
                       "seeds; between variants: Welch's t-test, p-values Holm-adjusted over all pairs "
                       "of a split"),
-           "rows": rows, "pairs": pairs, "text": text}
+           "rows": rows, "pairs": pairs}
     write_json(out_json, finite_json(out))
     write_text(out_md, seed_markdown(out))
     from pipeline.plots import save
     save(lambda: fig_seed_spread(rows, spec["title"]), fig_dir, "loss_spread")
     return out
-
-
-def seed_text(rows: list[dict], pairs: list[dict], alpha: float) -> list[str]:
-    """Sentences generated from the numbers: each fix against the one before it, on val loss."""
-    lines = []
-    n = min(r["n"] for r in rows)
-    noise = [r["val"]["std"] for r in rows if r["val"]["std"] is not None]
-    if noise:
-        lines.append(f"Across {n} seeds per variant, the seed-to-seed std of the val loss ranges from "
-                     f"{min(noise):.4f} to {max(noise):.4f}.")
-    for p in pairs:
-        if p["split"] != "val" or not p["adjacent"] or p["diff_b_minus_a"] is None:
-            continue
-        d = p["diff_b_minus_a"]
-        direction = "lowers" if d < 0 else "raises"
-        verdict = ("exceeds the seed noise" if p["exceeds_seed_noise"]
-                   else "is within the seed noise")
-        lines.append(f"`{p['b']}` {direction} the mean val loss of `{p['a']}` by {abs(d):.4f} "
-                     f"(Welch p = {p['p']:.3g}, Holm-adjusted {p['p_holm']:.3g}): the difference {verdict} "
-                     f"at the {alpha:g} level; the {100 * (1 - alpha):g}% intervals "
-                     f"{'overlap' if p['intervals_overlap'] else 'do not overlap'}.")
-    sig = [p for p in pairs if p["split"] == "val" and p["exceeds_seed_noise"]]
-    lines.append(f"{len(sig)} of {sum(p['split'] == 'val' for p in pairs)} pairs of variants differ in val loss "
-                 "by more than the seed noise explains.")
-    return lines
 
 
 def seed_markdown(out: dict) -> str:
@@ -148,7 +123,7 @@ def seed_markdown(out: dict) -> str:
                      f"[{fmt(tr['ci_low'])}, {fmt(tr['ci_high'])}] | {fmt(va['mean'])} ± {fmt(va['std'])} | "
                      f"[{fmt(va['ci_low'])}, {fmt(va['ci_high'])}] | "
                      f"{fmt((r.get('lecture') or {}).get('val'))} |")
-    lines += ["", *[f"- {t}" for t in out["text"]], ""]
+    lines.append("")
     return "\n".join(lines)
 
 

@@ -14,7 +14,6 @@ from pipeline.io import write_json
 from pipeline.studies.common import (
     block_schema,
     finite_json,
-    fmt,
     listed_experiments,
     load_trained,
     metrics,
@@ -85,15 +84,7 @@ def zero_init_study(spec: dict, runs, data_path, out_json, fig_dir) -> dict:
     for r in rows:
         r["unigram_val_loss"] = uni
         r["val_minus_unigram"] = None if r["val_loss"] is None else r["val_loss"] - uni
-    text = [f"`{r['experiment']}`: of {len(r['params'])} parameter tensors only "
-            f"{', '.join(f'`{n}`' for n in r['trainable']) or 'none'} ever changed; every other gradient is "
-            f"exactly zero at every step. Val loss {fmt(r['val_loss'])} against {uni:.4f} for the unigram "
-            "model (next-character frequencies, no context): the network learns only the output bias." for r in rows]
-    text.append("Why: with every weight zero, each hidden layer outputs the same constant (0) for every "
-                "input, so the gradient of a weight, input^T @ upstream gradient, is zero (the input is 0), and "
-                "the gradient passed down, upstream @ W^T, is zero (W is 0). Only a bias that feeds the logits "
-                "directly sees a non-zero gradient, and it can only learn the average next character.")
-    out = {"title": spec["title"], "unigram_val_loss": uni, "rows": rows, "text": text}
+    out = {"title": spec["title"], "unigram_val_loss": uni, "rows": rows}
     write_json(out_json, finite_json(out))
     from pipeline.plots import save
     save(lambda: fig_zero_init(rows, spec["title"]), fig_dir, "gradients")

@@ -14,6 +14,9 @@ its step, found here by reading the code, never by a hand-typed list (hand lists
 - a module that quotes another module's source as text (the site shows the init code of
   `models.py`) names it in a module-level `QUOTES_SOURCE_OF = ("models", ...)`; those files
   are inputs too;
+- a module that reads a file other than Python when it runs (the figure words, a Jinja template
+  the plot steps render into alt text) names it in a module-level `READS_FILES = ("docs/...",)`,
+  relative to the repository; those files are inputs too;
 - the study registry (pipeline/studies/registry.py) finds the study modules on disk and imports
   them by name, which no import statement shows. A study job imports its own module only, so its
   rule adds that file as a source: `code_for("study", <the study's module>)`, and editing one
@@ -130,7 +133,8 @@ def step_modules(step: str) -> set[str]:
 
 def _files(modules: set[str]) -> list[str]:
     quoted = {q for m in modules for q in _quoted(m)}
-    return sorted({str(_file_of(m)) for m in modules | quoted if _file_of(m) is not None})
+    read = {str(PACKAGE.parent / f) for m in modules for f in _constant(m, "READS_FILES", ())}
+    return sorted({str(_file_of(m)) for m in modules | quoted if _file_of(m) is not None} | read)
 
 
 def code_for(step: str, *sources: str | Path) -> list[str]:
