@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import json
 import math
+import types
 from pathlib import Path
 
 import numpy as np
@@ -469,7 +470,8 @@ def test_seed_study_says_which_differences_exceed_noise(tmp_path):
     from pipeline.site import render
     from pipeline.site.claims import ClaimBook
     book = ClaimBook("warn")
-    render.environment().get_template("notes/seeds.md").render(s=out, _claims=book, _page="beyond.md")
+    render.environment().get_template("notes/seeds.md").render(
+        run=types.SimpleNamespace(study=lambda name: out), _claims=book, _page="beyond.md")
     pairs = [c for c in book.claims if "sig" in c.numbers]
     assert len(pairs) == 2 and all(c.holds for c in pairs), [c.line() for c in pairs]
     by_diff = {round(c.numbers["d"], 12): c.expr for c in pairs}

@@ -48,7 +48,7 @@ def test_edits_rerun_only_what_they_touch(tmp_path, names_path):
     shutil.copytree(ROOT / "pipeline", copy / "pipeline", ignore=shutil.ignore_patterns("__pycache__"))
     for f in ("Snakefile", "config.yaml", "config.quick.yaml", "mkdocs.yml", "CITATION.cff"):
         shutil.copy(ROOT / f, copy / f)
-    for d in ("rules", "envs"):
+    for d in ("rules", "envs", "docs/templates"):  # docs/templates: the figure words the plot steps read
         shutil.copytree(ROOT / d, copy / d)
     simple = "runtime:\n  engine: simple\n"  # one job per experiment: the sharpest claim
     (copy / "extra.yaml").write_text(simple)

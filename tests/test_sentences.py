@@ -188,11 +188,29 @@ def test_more_digits_or_other_words_instead():
     assert apart([0.631, 0.642], [0.633, 0.638]) == 3
     assert change(1.003) == "0.3 %" and change(1.00002) == "0.002 %" and change(11.23) == "a factor of 11.2"
     assert change(1.0) == "not at all"
-    from pipeline.studies.momentum import frozen_swing
-    small = frozen_swing({"frozen_steps": 200, "frozen_val_loss": {"min": 2.105712, "max": 2.105741, "std": 1.1e-5}})
-    assert not helper("sentence_problems")(small) and "2.10571 to 2.10574" in small
-    still = frozen_swing({"frozen_steps": 200, "frozen_val_loss": {"min": 2.1057, "max": 2.1057, "std": 0.0}})
-    assert "does not move" in still and not helper("sentence_problems")(still)
+
+
+def momentum_note(slow_frozen: dict, fast_frozen: dict) -> tuple[str, ClaimBook]:
+    """The momentum note rendered on two rows that differ in what the frozen-weights trace saw."""
+    def row(m, frozen, dev):
+        return {"momentum": m, "frozen_steps": 200, "frozen_val_loss": frozen, "val_loss_calibrated": 2.1,
+                "val_running_minus_calibrated": 0.001, "final_running_vs_calibrated": {"mean_dev_avg": dev}}
+    rows = {0.001: row(0.001, slow_frozen, 0.31), 0.1: row(0.1, fast_frozen, 0.12)}
+    run = Facts()
+    run.row = lambda study, key, value: rows[value]
+    return render_note("momentum.md", run)
+
+
+def test_the_frozen_swing_prints_its_range_apart_and_its_direction():
+    close = {"min": 2.105712, "max": 2.105741, "std": 1.1e-5}
+    text, book = momentum_note({"min": 2.1057, "max": 2.1057, "std": 0.0}, close)
+    assert "from 2.10571 to 2.10574" in text and "it stays at 2.10570" in text, text
+    assert not helper("sentence_problems")(text), helper("sentence_problems")(text)
+    assert not book.failed(), [c.line() for c in book.failed()]
+    # the data the other way round: the other sentence, and its claim holds for that direction only
+    text, book = momentum_note(close, {"min": 2.1057, "max": 2.1057, "std": 0.0})
+    assert "no more than the" in text and "the faster average follows" not in text, text
+    assert not book.failed(), [c.line() for c in book.failed()]
 
 
 def test_part_c_states_the_point_not_the_tests_threshold():

@@ -52,8 +52,7 @@ def check(beyond: dict, need) -> None:
 def run(spec: dict, io: StudyIO) -> dict:
     val = {n: read_json(io.runs / n / "metrics.json")["val_loss"] for n in spec["experiments"]}
     mean = sum(val.values()) / len(val)
-    out = {"title": spec["title"], "val_loss": val, "mean_val_loss": mean,
-           "text": [f"mean val loss over {len(val)} runs: {mean:.4f}"]}
+    out = {"title": spec["title"], "val_loss": val, "mean_val_loss": mean}
     write_json(io.json, out)
     from pipeline.plots import plt, save
     fig, ax = plt.subplots()
@@ -186,7 +185,8 @@ def test_the_toy_study_runs_from_the_cli(toy_repo, tmp_path):
     assert json.loads(spec) == TOY_CONFIG["beyond"]["toy"]
     proc = _in(toy_repo, sys.executable, "-m", "pipeline", "study", "toy", "--spec", spec, "--runs", str(runs),
                "--out", str(tmp_path / "beyond"), "--figures", str(tmp_path / "figures" / "toy"))
-    assert "mean val loss over 2 runs: 2.5000" in proc.stdout
+    assert proc.stdout.startswith("study toy: fields mean_val_loss, title, val_loss; wrote "), proc.stdout
+    assert str(tmp_path / "beyond" / "toy.json") in proc.stdout and "docs/notes/toy.md" in proc.stdout
     out = json.loads((tmp_path / "beyond" / "toy.json").read_text())
     assert out["mean_val_loss"] == 2.5 and out["val_loss"] == {"fixed_tanh": 2.25, "kaiming": 2.75}
     for rel in ("bars.png", "bars.json", "dark/bars.webp"):

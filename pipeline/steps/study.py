@@ -49,5 +49,7 @@ def run(a) -> None:
         raise ConfigError(f"study {a.study}: --spec lacks what the study reads ({type(e).__name__}: {e}); pass "
                           "the spec the workflow resolves (`snakemake -n -p` prints it).") from None
     written = ", ".join(str(io.out / f) for f in study.outputs(a.study))
-    print(f"study {a.study}: {len(result.get('rows') or [])} rows; wrote {written} "
+    rows = result.get("rows")
+    size = f"{len(rows)} rows" if isinstance(rows, list) else "fields " + ", ".join(sorted(result))
+    print(f"study {a.study}: {size}; wrote {written} "
           f"(what they show is said, and checked, on the site: docs/notes/{a.study}.md)")
