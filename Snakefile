@@ -9,7 +9,7 @@
 import os
 import sys
 
-from pipeline.workflow.codegraph import code_for  # each rule's code inputs, from the import graph of its step
+from pipeline.workflow.codegraph import code_inputs  # each rule's code inputs, from the import graph of its step
 from pipeline.provenance import SITE_URL_ENV, citation_meta
 from pipeline.workflow.plan import Plan
 from pipeline.workflow.signals import sigterm_off_the_main_thread

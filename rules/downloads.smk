@@ -31,7 +31,7 @@ for _kind in ("mlp", "deep"):
         input:
             run=run_files("{exp}"),
             family=lambda wc: [f for n in PLAN.figures.family(wc.exp) if n != wc.exp for f in run_files(n)],
-            code=code_for("plot"),
+            code=code_inputs("plot"),
             cite=CITATION,
         output:
             PLAN.figures.download_pattern(_kind),
@@ -58,7 +58,7 @@ rule plot_pair_downloads:
     input:
         batchnorm=run_files("{exp}"),
         plain=lambda wc: run_files(PLAN.figures.twins()[wc.exp]),
-        code=code_for("plot-pair"),
+        code=code_inputs("plot-pair"),
         cite=CITATION,
     output:
         PLAN.figures.download_pair_pattern(),
@@ -83,7 +83,7 @@ rule plot_pair_downloads:
 rule plot_part_a_downloads:
     input:
         runs=[f for exp in PART_A for f in run_files(exp)],
-        code=code_for("plot-part-a"),
+        code=code_inputs("plot-part-a"),
         cite=CITATION,
     output:
         PLAN.figures.download_part_a(),
@@ -106,7 +106,7 @@ rule plot_part_a_downloads:
 rule plot_demo_downloads:
     input:
         data="results/demos/{demo}.json",
-        code=code_for("plot-demo"),
+        code=code_inputs("plot-demo"),
         cite=CITATION,
     output:
         PLAN.figures.download_demo_pattern(),
@@ -133,7 +133,7 @@ for _study in PLAN.studies.groups():  # the studies that draw figures
         input:
             runs=PLAN.studies.inputs(_study),
             data="data/names.txt",
-            code=code_for("study", PLAN.studies.source(_study)),
+            code=code_inputs("study", PLAN.studies.source(_study)),
             cite=CITATION,
         output:
             PLAN.studies.download_outputs(_study),
@@ -162,7 +162,7 @@ rule download_zip:
     input:
         figures=lambda wc: PLAN.figures.download_paths(wc.group, DOWNLOAD_GROUPS[wc.group]),
         license=f"{REPO}/LICENSE-CONTENT",
-        code=code_for("zip"),
+        code=code_inputs("zip"),
     output:
         "downloads/{group}.zip",
     conda:
@@ -182,7 +182,7 @@ rule download_zip_all:
     input:
         figures=[f for g, names in DOWNLOAD_GROUPS.items() for f in PLAN.figures.download_paths(g, names)],
         license=f"{REPO}/LICENSE-CONTENT",
-        code=code_for("zip"),
+        code=code_inputs("zip"),
     output:
         "downloads/all-figures.zip",
     params:

@@ -19,7 +19,7 @@ for _kind in ("mlp", "deep"):
         input:
             run=run_files("{exp}"),
             family=lambda wc: [f for n in PLAN.figures.family(wc.exp) if n != wc.exp for f in run_files(n)],
-            code=code_for("plot"),
+            code=code_inputs("plot"),
             cite=CITATION,
         output:
             flag(PLAN.figures.pattern(_kind), PLAN.report.part, PLAN.experiments.title),
@@ -48,7 +48,7 @@ rule plot_pair:
     input:
         batchnorm=run_files("{exp}"),
         plain=lambda wc: run_files(PLAN.figures.twins()[wc.exp]),
-        code=code_for("plot-pair"),
+        code=code_inputs("plot-pair"),
         cite=CITATION,
     output:
         flag(PLAN.figures.pair_pattern(), PLAN.report.part, PLAN.experiments.title),
@@ -75,7 +75,7 @@ rule plot_pair:
 rule plot_part_a:
     input:
         runs=[f for exp in PART_A for f in run_files(exp)],
-        code=code_for("plot-part-a"),
+        code=code_inputs("plot-part-a"),
         cite=CITATION,
     output:
         flag(PLAN.figures.part_a(), PARTS["A"], "Across the six variants"),
@@ -99,7 +99,7 @@ rule plot_part_a:
 
 rule demo:
     input:
-        code=code_for("demo"),
+        code=code_inputs("demo"),
     output:
         "results/demos/{demo}.json",
     params:
@@ -119,7 +119,7 @@ rule demo:
 rule plot_demo:
     input:
         data="results/demos/{demo}.json",
-        code=code_for("plot-demo"),
+        code=code_inputs("plot-demo"),
         cite=CITATION,
     output:
         flag(PLAN.figures.demo_pattern(), DEMOS, "{demo}"),
@@ -141,7 +141,7 @@ rule plot_demo:
 rule report:
     input:
         metrics=expand("results/runs/{exp}/metrics.json", exp=PART_A),
-        code=code_for("report"),
+        code=code_inputs("report"),
     output:
         json="results/tables/part_a.json",
         md="results/tables/part_a.md",

@@ -8,7 +8,7 @@ from pipeline.workflow.site_inputs import REPO, mkdocs_hooks, notebooks, rule_fi
 rule site_pages:
     input:
         PLAN.site.inputs(),
-        code=code_for("site"),
+        code=code_inputs("site"),
         notes=site_sources(),
         config="results/config.json",  # the config this run resolved (rule resolved_config)
     output:
@@ -34,7 +34,7 @@ rule site_dag:
         snakefile=workflow.main_snakefile,
         rules=rule_files(workflow.main_snakefile),
         config="results/config.json",
-        code=code_for("site"),
+        code=code_inputs("site"),
     output:
         "docs/generated/dag/dag.svg",
         "docs/generated/dag/rulegraph.svg",
@@ -60,7 +60,7 @@ rule notebook:
         src=f"{REPO}/notebooks/{{notebook}}.py",
         runs=PLAN.site.inputs(),
         checkpoints=expand("results/runs/{exp}/checkpoint.pt", exp=PART_A),
-        code=lambda wc: code_for("site", f"{REPO}/notebooks/{wc.notebook}.py"),  # and what the notebook imports
+        code=lambda wc: code_inputs("site", f"{REPO}/notebooks/{wc.notebook}.py"),  # and what the notebook imports
     output:
         "docs/generated/notebooks/{notebook}.ipynb",
     conda:
@@ -83,7 +83,7 @@ rule site:
         expand("docs/generated/notebooks/{notebook}.ipynb", notebook=notebooks()),
         PLAN.figures.all(),
         sources=site_sources(),
-        code=code_for("site", *mkdocs_hooks()),  # mkdocs runs the hooks
+        code=code_inputs("site", *mkdocs_hooks()),  # mkdocs runs the hooks
         mkdocs=f"{REPO}/mkdocs.yml",
     output:
         directory("site"),

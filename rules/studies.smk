@@ -19,7 +19,7 @@ for _study in PLAN.studies:
         input:
             runs=PLAN.studies.inputs(_study),
             data="data/names.txt",
-            code=code_for("study", PLAN.studies.source(_study)),
+            code=code_inputs("study", PLAN.studies.source(_study)),
             cite=CITATION,
         output:
             flag(PLAN.studies.outputs(_study), STUDIES, PLAN.studies.spec(_study).get("title") or _study),

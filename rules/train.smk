@@ -14,7 +14,7 @@ rule train:
         tid=PLAN.jobs.simple_pattern(),
     input:
         data="data/names.txt",
-        code=code_for("train-stack"),
+        code=code_inputs("train-stack"),
     output:
         trained="results/train/{tid}/trained.pt",
         timing="results/train/{tid}/timing.json",
@@ -43,7 +43,7 @@ for _job in PLAN.jobs:
             f"train_{_job}"
         input:
             data="data/names.txt",
-            code=code_for("train-stack"),
+            code=code_inputs("train-stack"),
         output:
             trained=PLAN.jobs.outputs(_job),
             timing=PLAN.jobs.timings(_job),
@@ -72,7 +72,7 @@ for _job in PLAN.jobs.evaluations:
         input:
             data="data/names.txt",
             trained=PLAN.jobs.trained(_job),
-            code=code_for("evaluate"),
+            code=code_inputs("evaluate"),
         output:
             PLAN.jobs.run_outputs(_job),
         params:

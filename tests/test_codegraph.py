@@ -118,6 +118,18 @@ def test_lists_are_per_step_not_everything():
     assert not {f"studies/{s}.py" for s in registry.module_names()} & (train | evaluate)
 
 
+def test_rule_inputs_are_relative_so_a_moved_checkout_is_the_same_code(tmp_path, monkeypatch):
+    """Snakemake records a job's input set by the paths given: the rules' code paths are relative to the
+    working directory (with -d elsewhere too), and name the same files as code_for's absolute ones."""
+    for cwd in (ROOT, tmp_path):
+        monkeypatch.chdir(cwd)
+        rel = codegraph.code_inputs("plot")
+        assert rel and not any(os.path.isabs(f) for f in rel), rel[:3]
+        assert [str((cwd / f).resolve()) for f in rel] == codegraph.code_for("plot")
+    monkeypatch.chdir(ROOT)
+    assert "pipeline/plots/__init__.py" in codegraph.code_inputs("plot")
+
+
 def test_site_inputs_hold_quoted_sources_and_mkdocs_hooks():
     site = set(codegraph.code_for("site", *mkdocs_hooks()))
     assert {str(ROOT / "pipeline" / f) for f in ("nn/models.py", "nn/layers.py", "site/hooks.py")} <= site

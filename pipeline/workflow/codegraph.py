@@ -20,7 +20,10 @@ its step, found here by reading the code, never by a hand-typed list (hand lists
 - the study registry (pipeline/studies/registry.py) finds the study modules on disk and imports
   them by name, which no import statement shows. A study job imports its own module only, so its
   rule adds that file as a source: `code_for("study", <the study's module>)`, and editing one
-  study reruns that study alone. Config validation reads every study's declaration (the schema
+  study reruns that study alone.
+- the rules take `code_inputs(...)`: the same files, relative to the working directory. Snakemake
+  records the set of a job's inputs by the paths it was given; absolute paths would make a moved or
+  re-cloned checkout look like changed code and retrain every experiment. Config validation reads every study's declaration (the schema
   of `beyond:`, the experiments a study generates); those reach a job through its params (the
   specs it trains, the resolved config file the site reads), not through its code inputs.
 """
@@ -29,6 +32,7 @@ from __future__ import annotations
 
 import ast
 import functools
+import os
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[1]
@@ -148,3 +152,8 @@ def code_for(step: str, *sources: str | Path) -> list[str]:
                              for m in _resolve(n, CLI) if _file_of(m) is not None})
         files.add(str(Path(src)))
     return sorted(set(_files(modules)) | files)
+
+
+def code_inputs(step: str, *sources: str | Path) -> list[str]:
+    """`code_for`, each path relative to the working directory (the rules' inputs: see the docstring)."""
+    return [os.path.relpath(f) for f in code_for(step, *sources)]
