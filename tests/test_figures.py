@@ -183,6 +183,46 @@ def test_alt_text_is_written_from_the_numbers(drawn):
         assert re.search(r"\d", lg["alt"]), p  # every figure's alt text says a number
 
 
+STUDY_LEGENDS = {  # the shape each study's plot writes (pipeline/studies/*.py), small
+    "summary": {"act_tanh": {"val_loss": 2.2184, "train_loss": 2.19}, "act_sigmoid": {"val_loss": 2.8224}},
+    "val_loss_vs_gain": {"gain_plain": {"sensitivity": {"best_gain": 1.414213562, "best_loss": 2.28039,
+                                                        "loss_range_over_gains": 0.3854}}},
+    "saturation_vs_gain": {"gain_plain": {"gains": [0.25, 1.0, 4.0], "saturation_init_pct": [0.0, 0.78, 56.01]},
+                           "gain_batchnorm": {"gains": [0.25, 1.0, 4.0], "saturation_init_pct": [3.03, 3.04, 3.04]}},
+    "running_swing": {"bn_momentum_0.1": {"momentum": 0.1, "val_loss_running_final": 2.1082,
+                                          "val_loss_calibrated": 2.1056, "frozen_val_loss": {"std": 0.00063}}},
+    "loss_spread": {"bad_init": {"val": {"n": 6, "mean": 2.1591, "std": 0.0088}},
+                    "fixed_tanh": {"val": {"n": 6, "mean": 2.1026, "std": 0.0013}}},
+    "gradients": {"e01_zero_mlp": {"trainable": ["b2"], "grad_exactly_zero": ["C", "W1", "b1", "W2"]}},
+}
+
+
+def test_every_study_figure_has_words_of_its_own():
+    """A study's figure is named and numbered by its own sentence in _figure_words.md.j2, not by the
+    fallback that reads out key paths ('gain plain sensitivity best gain 1.41') to a screen reader."""
+    from pipeline import words
+    from pipeline.studies import registry
+    what = words.environment().get_template(words.TEMPLATE).module.what
+    declared = {f for figs in registry.figures().values() for f in figs}
+    assert declared == set(STUDY_LEGENDS), declared ^ set(STUDY_LEGENDS)
+    said = {}
+    for name, lg in STUDY_LEGENDS.items():
+        assert str(what(name)) != name.replace("_", " ").capitalize(), name
+        said[name] = words.alt(name, "a study", lg)
+        fallback = [k.replace("_", " ") for k, _ in words.leading_numbers(lg)]
+        assert not any(k in said[name] for k in fallback), said[name]
+    assert said["summary"].endswith("val loss from 2.2184 (act_tanh) to 2.8224 (act_sigmoid)")
+    assert "best mean val loss 2.2804 at gain 1.41, a range of 0.385" in said["val_loss_vs_gain"]
+    # a flat line is said to be flat, a rising one by its two ends: never two ends that print the same
+    assert "gain_plain: 0.0 % at initialisation at gain 0.25, 56.0 % at gain 4" in said["saturation_vs_gain"]
+    assert "gain_batchnorm: 3.0 % at initialisation at every gain from 0.25 to 4" in said["saturation_vs_gain"]
+    assert "val loss 2.1082 with its running statistics, 2.1056 with calibrated ones, std 0.00063" in said["running_swing"]
+    assert "over 6 seeds from 2.1026 (fixed_tanh) to 2.1591 (bad_init); seed-to-seed std at most 0.0088" in said["loss_spread"]
+    assert said["gradients"].endswith("e01_zero_mlp: 1 of 5 parameter tensors (b2)")
+    titled = words.alt("summary", "a study", STUDY_LEGENDS["summary"], {"act_tanh": "Tanh, gain 5/3"})
+    assert "(Tanh, gain 5/3)" in titled
+
+
 def test_alt_text_and_caption_say_the_same_numbers(drawn):
     """One macro (docs/templates/_figure_words.md.j2) words a figure's numbers: the alt text the plot
     step wrote and the caption the site renders from the same legend say them identically."""

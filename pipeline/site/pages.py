@@ -52,7 +52,17 @@ def figure(o: Outputs, page: str, group: str, name: str) -> dict:
             "license": o.cite["license"], "license_url": o.cite["license_url"],
             "url": figure_url(o.cite, stem + ".png"), "sha256": o.figure_hash(group, name),
             "lecture": moment("figures", name),
-            "titles": {n: o.title(n) for n in o.parts().get("A", [])} if group == "part_a" else {}}
+            "titles": figure_titles(o, group)}
+
+
+def figure_titles(o: Outputs, group: str) -> dict:
+    """The titles of the experiments a summary figure's legend is keyed by, for its caption: the
+    figure's alt text names them the same way (the plot step passed the same titles to `save`)."""
+    if group == "part_a":
+        return {n: o.title(n) for n in o.parts().get("A", [])}
+    if group.startswith("compare_"):
+        return {n: o.title(n) for n in o.resolved}
+    return {}
 
 
 def figures(o: Outputs, page: str, group: str, names: list[str] | None = None) -> list[dict]:
