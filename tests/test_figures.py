@@ -221,6 +221,17 @@ def test_every_study_figure_has_words_of_its_own():
     assert said["gradients"].endswith("e01_zero_mlp: 1 of 5 parameter tensors (b2)")
     titled = words.alt("summary", "a study", STUDY_LEGENDS["summary"], {"act_tanh": "Tanh, gain 5/3"})
     assert "(Tanh, gain 5/3)" in titled
+    # the demos' figures too (config.yaml demos:, one figure each, named as the demo)
+    linear = {"n": 1000, "batch": 1000, "seed": 1, "sqrt_n": 31.6228, "cases": [
+        {"label": "W ~ N(0, 1)", "x_std": 0.9997, "y_std": 31.605, "grad_std": 31.59},
+        {"label": "W ~ N(0, 1) / sqrt(1000)", "x_std": 0.9997, "y_std": 0.9994, "grad_std": 0.999}]}
+    said = words.alt("linear_stats", "a demo", linear)
+    assert said.endswith("input std 1.00, fan-in 1000 (sqrt 31.6); W ~ N(0, 1): output std 31.61, gradient std "
+                         "31.59; W ~ N(0, 1) / sqrt(1000): output std 1.00, gradient std 1.00"), said
+    bn = {"values": [-1.2, 0.3, 0.8], "moved_index": 0,
+          "at_original": {"mean": -0.0333, "std": 1.04, "normalised": [-1.12, 0.32, 0.80]}}
+    said = words.alt("batchnorm_demo", "a demo", bn)
+    assert "a batch of 3 values with mean -0.03 and std 1.04; example 1 (-1.2) normalises to -1.12" in said, said
 
 
 def test_alt_text_and_caption_say_the_same_numbers(drawn):
