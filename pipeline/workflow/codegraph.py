@@ -21,9 +21,11 @@ its step, found here by reading the code, never by a hand-typed list (hand lists
   them by name, which no import statement shows. A study job imports its own module only, so its
   rule adds that file as a source: `code_for("study", <the study's module>)`, and editing one
   study reruns that study alone.
-- the rules take `code_inputs(...)`: the same files, relative to the working directory. Snakemake
-  records the set of a job's inputs by the paths it was given; absolute paths would make a moved or
-  re-cloned checkout look like changed code and retrain every experiment. Config validation reads every study's declaration (the schema
+- the rules take `code_inputs(...)`: the same files, relative to the working directory when they lie
+  inside it. Snakemake records the set of a job's inputs by the paths it was given; absolute paths
+  would make a moved or re-cloned checkout look like changed code and retrain every experiment. A
+  working directory outside the checkout (`-d elsewhere`) keeps absolute paths, so that copying or
+  moving it does not either. Config validation reads every study's declaration (the schema
   of `beyond:`, the experiments a study generates); those reach a job through its params (the
   specs it trains, the resolved config file the site reads), not through its code inputs.
 """
@@ -155,5 +157,9 @@ def code_for(step: str, *sources: str | Path) -> list[str]:
 
 
 def code_inputs(step: str, *sources: str | Path) -> list[str]:
-    """`code_for`, each path relative to the working directory (the rules' inputs: see the docstring)."""
-    return [os.path.relpath(f) for f in code_for(step, *sources)]
+    """`code_for` as the rules take it: a file inside the working directory by its relative path (the
+    usual case, Snakemake run in the checkout: moving the checkout keeps the paths), one outside it
+    (`-d elsewhere`) by its absolute path (moving the working directory keeps those)."""
+    here = Path.cwd().resolve()
+    return [os.path.relpath(f, here) if Path(f).resolve().is_relative_to(here) else f
+            for f in code_for(step, *sources)]
