@@ -60,8 +60,7 @@ def compare(spec: dict, runs, out_json, fig_dir) -> dict:
     out = {"title": spec["title"], "rows": rows}
     write_json(out_json, finite_json(out))
     from pipeline.plots import save
-    save(lambda: fig_compare(rows, spec["title"]), fig_dir, "summary",
-         titles={r["experiment"]: r["title"] for r in rows})  # the site's caption names them alike (pages.py)
+    save(lambda: fig_compare(rows, spec["title"]), fig_dir, "summary")
     return out
 
 
