@@ -58,10 +58,12 @@ def figure(o: Outputs, page: str, group: str, name: str) -> dict:
 def figure_titles(o: Outputs, group: str) -> dict:
     """The titles of the experiments a summary figure's legend is keyed by, for its caption: the
     figure's alt text names them the same way (the plot step passed the same titles to `save`).
-    Only Part A's summary figures label their experiments by title; the studies' figures label
-    them by id, and so do their alt text and caption."""
+    Part A's summary figures label their experiments by title, the gain sweep its sweeps; the other
+    studies' figures label them by id, and so do their alt text and caption."""
     if group == "part_a":
         return {n: o.title(n) for n in o.parts().get("A", [])}
+    if group == "gain_sweep":
+        return {k: sw.get("title", k) for k, sw in (o.studies.get(group, {}).get("sweeps") or {}).items()}
     return {}
 
 

@@ -162,7 +162,8 @@ def gain_sweep(spec: dict, runs, out_json, fig_dir) -> dict:
     write_json(out_json, finite_json(out))
     from pipeline.plots import save
     for what in ("val_loss", "saturation"):
-        save(lambda what=what: fig_gain_sweep(out, what), fig_dir, f"{what}_vs_gain")
+        save(lambda what=what: fig_gain_sweep(out, what), fig_dir, f"{what}_vs_gain",
+             titles={k: sw["title"] for k, sw in out["sweeps"].items()})  # as the site's caption (pages.py)
     return out
 
 
