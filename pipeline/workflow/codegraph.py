@@ -20,14 +20,14 @@ its step, found here by reading the code, never by a hand-typed list (hand lists
 - the study registry (pipeline/studies/registry.py) finds the study modules on disk and imports
   them by name, which no import statement shows. A study job imports its own module only, so its
   rule adds that file as a source: `code_for("study", <the study's module>)`, and editing one
-  study reruns that study alone.
+  study reruns that study alone. Config validation reads every study's declaration (the schema
+  of `beyond:`, the experiments a study generates); those reach a job through its params (the
+  specs it trains, the resolved config file the site reads), not through its code inputs;
 - the rules take `code_inputs(...)`: the same files, relative to the working directory when they lie
   inside it. Snakemake records the set of a job's inputs by the paths it was given; absolute paths
   would make a moved or re-cloned checkout look like changed code and retrain every experiment. A
   working directory outside the checkout (`-d elsewhere`) keeps absolute paths, so that copying or
-  moving it does not either. Config validation reads every study's declaration (the schema
-  of `beyond:`, the experiments a study generates); those reach a job through its params (the
-  specs it trains, the resolved config file the site reads), not through its code inputs.
+  moving it does not either.
 """
 
 from __future__ import annotations
