@@ -1,7 +1,8 @@
 """Layers that only point down: no module of the package imports, directly or through others, a
 module that imports it back (every import statement counts, at module level or inside a function),
-and loading the Snakefile (what `snakemake -n` does before any job) imports neither torch nor
-matplotlib: the workflow reads the config and the figure names, not the code that trains or draws."""
+and loading the Snakefile (what `snakemake -n` does before any job) imports neither torch, matplotlib
+nor scipy: the workflow reads the config and the figure names, not the code that trains, draws or tests
+(each costs every `snakemake` call a second or more, before any job)."""
 
 from __future__ import annotations
 
@@ -104,13 +105,13 @@ def test_the_cycle_check_finds_a_cycle(tmp_path):
 
 
 LOAD = ("import atexit, sys, runpy\n"
-        "atexit.register(lambda: print('HEAVY ' + ' '.join(m for m in ('torch', 'matplotlib') if m in sys.modules),"
+        "atexit.register(lambda: print('HEAVY ' + ' '.join(m for m in ('torch', 'matplotlib', 'scipy') if m in sys.modules),"
         " file=sys.stderr))\n"
         "sys.argv = ['snakemake'] + sys.argv[1:]\n"
         "runpy.run_module('snakemake', run_name='__main__', alter_sys=True)\n")
 
 
-def test_loading_the_snakefile_imports_neither_torch_nor_matplotlib(tmp_path):
+def test_loading_the_snakefile_imports_neither_torch_nor_matplotlib_nor_scipy(tmp_path):
     """A dry run of the whole default DAG: Snakemake loads the Snakefile, every rule file and the Plan."""
     proc = subprocess.run([sys.executable, "-c", LOAD, "-n", "-q", "-s", str(ROOT / "Snakefile"), "-d", str(tmp_path),
                            "--config", f"names_path={json.dumps(str(ROOT / 'README.md'))}", "names_sha256=null"],

@@ -5,19 +5,24 @@ from __future__ import annotations
 
 import math
 
-from scipy import stats as _st
+
+def _st():
+    """scipy.stats, imported when a test is computed: the study modules import this one, and the
+    Snakefile reads their declarations, so a module-level import cost every `snakemake` call ~1 s."""
+    from scipy import stats
+    return stats
 
 
 def t_ppf(p: float, df: float) -> float:
     """The quantile of Student's t with `df` degrees of freedom."""
     if not 0.0 < p < 1.0:
         raise ValueError(f"p must be in (0, 1), got {p}")
-    return float(_st.t.ppf(p, df))
+    return float(_st().t.ppf(p, df))
 
 
 def t_cdf(t: float, df: float) -> float:
     """P(T <= t) for Student's t (df may be fractional: Welch)."""
-    return float(_st.t.cdf(t, df))
+    return float(_st().t.cdf(t, df))
 
 
 def summary(values: list[float], alpha: float = 0.05) -> dict:
@@ -58,7 +63,7 @@ def welch(a: list[float], b: list[float]) -> dict:
     if se2 == 0.0:
         return {"diff": diff, "t": math.copysign(math.inf, diff) if diff else 0.0, "df": float(na + nb - 2),
                 "p": 0.0 if diff else 1.0}
-    r = _st.ttest_ind(a, b, equal_var=False)  # Welch: unequal variances, Welch-Satterthwaite df
+    r = _st().ttest_ind(a, b, equal_var=False)  # Welch: unequal variances, Welch-Satterthwaite df
     return {"diff": diff, "t": float(r.statistic), "df": float(r.df), "p": min(1.0, max(0.0, float(r.pvalue)))}
 
 

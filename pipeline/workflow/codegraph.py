@@ -97,6 +97,14 @@ def _imports_in(tree: ast.AST, module: str) -> set[str]:
     return found
 
 
+@functools.cache
+def _imports_of(module: str) -> tuple[str, ...]:
+    """The package modules one module's source imports, read once per process: the Snakefile asks
+    for ~90 rules' code inputs, and walking every module's syntax tree for each was most of the
+    time Snakemake took to load the workflow."""
+    return tuple(sorted(_imports_in(_tree(module), module)))
+
+
 def _constant(module: str, name: str, default=None):
     """The literal a module assigns to `name` at its top level, read from its source."""
     for node in _tree(module).body:
@@ -120,7 +128,7 @@ def closure(*modules: str) -> set[str]:
         seen.add(m)
         parts = m.split(".")
         todo += [".".join(parts[:i]) for i in range(len(parts))]  # parent packages run first
-        todo += sorted(_imports_in(_tree(m), m))
+        todo += _imports_of(m)
     return seen
 
 
@@ -134,7 +142,12 @@ def step_modules(step: str) -> set[str]:
     """The package modules `python -m pipeline <step>` may import."""
     if step not in steps():
         raise KeyError(f"no CLI step {step!r}; known: {', '.join(sorted(steps()))}")
-    return closure(ENTRY, CLI, steps()[step])
+    return set(_step_closure(step))
+
+
+@functools.cache
+def _step_closure(step: str) -> frozenset[str]:
+    return frozenset(closure(ENTRY, CLI, steps()[step]))
 
 
 def _files(modules: set[str]) -> list[str]:
