@@ -2,6 +2,7 @@
 
     python benchmarks/engine.py --names data/names.txt              # the table (a few minutes)
     python benchmarks/engine.py --names data/names.txt --profile    # + where the engine's time goes
+    python benchmarks/engine.py --names data/names.txt --compile    # + the step under torch.compile
 
 For 1, 6 and 30 models (seeds of one experiment, so one stack) on 1 and 2 threads it prints
 model-steps per second of the simple loop (pipeline.train.train, one model after another)
@@ -10,6 +11,11 @@ resident memory of each phase. Then the arithmetic limit: FLOPs per model-step o
 measured throughput of the engine's own matmuls, and of a large matmul on this machine.
 Ratios are measured in one process a few seconds apart, so a shared machine moves both
 sides alike; absolute numbers move with the load.
+
+`--compile` times the engine's step as it is and under `torch.compile` (Inductor, which compiles
+C++ with the machine's compiler) on the same stack and minibatches, 1 thread, and says how far the
+compiled step's parameters land from the eager step's: the pipeline keeps the eager step unless the
+compiled one is both faster and gives the same numbers.
 """
 
 from __future__ import annotations
@@ -72,6 +78,43 @@ def bench_engine(specs, data) -> float:
     return time.perf_counter() - t
 
 
+def compiled_vs_eager(base: dict, data, n: int, steps: int) -> tuple[float, float, float, float]:
+    """(eager model-steps/s, compiled model-steps/s, seconds to compile, largest parameter difference
+    after `steps` steps) of MLPStack.step on n models, from the same init and minibatches."""
+    from pipeline.nn.models import build_model
+    from pipeline.training.engine import MLPStack, _draw
+    specs = specs_for(base, n, steps)
+    gens = [torch.Generator().manual_seed(s["seed"]) for s in specs]
+    models = [build_model(s, len(data.vocab), data.block_size, g) for s, g in zip(specs, gens, strict=True)]
+    stack = MLPStack(models, specs)
+    stack.set_lr([specs[0]["lr"]] * n)
+    Xtr, Ytr = data.splits["train"]
+    ix = _draw(gens, Xtr.shape[0], steps, stack.B)
+    X = (Xtr[ix] + stack.offsets).permute(1, 0, 2, 3).reshape(steps, -1).contiguous()
+    Y = Ytr[ix].permute(1, 0, 2).unsqueeze(-1).contiguous()
+    nll = torch.empty(n)
+    start = stack.snapshot()
+
+    def timed(step) -> float:
+        stack.restore(start)
+        t = time.perf_counter()
+        for i in range(steps):
+            step(X[i], Y[i], nll)
+        return n * steps / (time.perf_counter() - t)
+
+    eager = timed(stack.step)
+    after_eager = stack.P.buf.clone()
+    compiled_step = torch.compile(stack.step)
+    stack.restore(start)
+    t = time.perf_counter()
+    for i in range(3):  # compiles (and may recompile once for the second call's guards)
+        compiled_step(X[i], Y[i], nll)
+    compile_s = time.perf_counter() - t
+    compiled = timed(compiled_step)
+    diff = float((stack.P.buf - after_eager).abs().max())
+    return eager, compiled, compile_s, diff
+
+
 def mlp_flops(spec: dict, V: int, block: int) -> float:
     """FLOPs of one model-step's matmuls: 2 forward, 4 backward (dW and dX of each layer)."""
     B, F, H = spec["batch_size"], spec["n_embd"] * block, spec["n_hidden"]
@@ -118,6 +161,7 @@ def main() -> None:
     p.add_argument("--models", type=int, nargs="+", default=[1, 6, 30])
     p.add_argument("--threads", type=int, nargs="+", default=[1, 2])
     p.add_argument("--profile", action="store_true", help="profile the engine (torch.profiler) at the largest M")
+    p.add_argument("--compile", action="store_true", help="time the engine's step under torch.compile too (1 thread)")
     a = p.parse_args()
 
     cfg = load(a.config)
@@ -164,6 +208,15 @@ def main() -> None:
             print(f"#   {n:>2} models: the step's six bmm alone run at {mm:.1f} GFLOP/s = {limit:.0f} model-steps/s "
                   f"(engine {eng:.0f}: {100 * eng / limit:.0f}% of it); at the big-matmul rate "
                   f"{big * 1e9 / fl:.0f} model-steps/s")
+
+    if a.compile and base["kind"] == "mlp":
+        torch.set_num_threads(1)
+        print(f"\n# torch.compile (Inductor) of the engine's step, 1 thread, {a.steps} steps, the same init and batches")
+        for n in a.models:
+            eager, compiled, took, diff = compiled_vs_eager(base, data, n, a.steps)
+            same = "the same bits" if diff == 0 else f"parameters differ by up to {diff:.2e}"
+            print(f"#   {n:>2} models: eager {eager:.0f} m-steps/s, compiled {compiled:.0f} ({compiled / eager:.2f}x; "
+                  f"{took:.0f} s to compile); {same}")
 
     if a.profile:
         torch.set_num_threads(1)
